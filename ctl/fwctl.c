@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fwctl: check, compile and explain tenant policies (offline commands). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fwctl.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: fwctl [--json] COMMAND [ARGS...]\n"
+	      "\n"
+	      "Offline commands (no daemon, no root):\n"
+	      "  check PATH...                     check tenant policies (files or directories)\n"
+	      "  compile PATH...                   print the nftables ruleset the appliance loads\n"
+	      "  explain PATH FROM TO SERVICE      allow or deny, and which rule decided\n"
+	      "\n"
+	      "FROM and TO: a host, an address, internet, firewall, vpn:USER, site:NAME,\n"
+	      "optionally TENANT/NAME when several tenants are loaded. SERVICE: a service\n"
+	      "name (ssh, mssql, ...) or tcp/PORT, udp/PORT, icmp.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --json      machine-readable output on stdout\n"
+	      "  --help      this text\n"
+	      "  --version   print the version\n"
+	      "\n"
+	      "Exit status: 0 ok (explain: allow), 1 policy errors, 2 usage or I/O error,\n"
+	      "3 explain: deny. See fwctl(8) and fwd-policy(5).\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	struct ctl ctl = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("fwctl %s\n", FWD_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[optind];
+	int n = argc - optind - 1;
+	char **args = argv + optind + 1;
+
+	/* Options may also follow the command: "fwctl check --json x.yaml". */
+	for (int i = 0; i < n; i++)
+		if (!strcmp(args[i], "--json")) {
+			ctl.json = true;
+			memmove(&args[i], &args[i + 1], (size_t)(n - i - 1) * sizeof(*args));
+			n--;
+			i--;
+		}
+	if (!strcmp(cmd, "check"))
+		return cmd_check(&ctl, n, args);
+	if (!strcmp(cmd, "compile"))
+		return cmd_compile(&ctl, n, args);
+	if (!strcmp(cmd, "explain"))
+		return cmd_explain(&ctl, n, args);
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "fwctl: unknown command '%s' (see fwctl --help)\n", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Plan emission: per tenant an `inet fwd_<tenant>` table (zone dispatch by
+ * verdict map, allowlists as concatenated interval sets, management input,
+ * NAT), a `bridge fwd_<tenant>_l2` table for isolated zones, and one
+ * appliance-wide `inet fwd_base` table that drops whatever no tenant owns.
+ * See docs/architecture.md for the packet path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile.h"
+#include "planbuild.h"
+#include "util.h"
+
+#define PRIO_FILTER 0
+#define PRIO_BASE 10 /* after every tenant's chains */
+#define PRIO_BRIDGE_FILTER (-200)
+#define PRIO_RPF (-150)
+
+static const enum fw_sel SEL_FWD4P[] = {FW_SEL_IP_SADDR, FW_SEL_IP_DADDR, FW_SEL_L4PROTO,
+					FW_SEL_TH_DPORT};
+static const enum fw_sel SEL_FWD6P[] = {FW_SEL_IP6_SADDR, FW_SEL_IP6_DADDR, FW_SEL_L4PROTO,
+					FW_SEL_TH_DPORT};
+static const enum fw_sel SEL_REV4P[] = {FW_SEL_IP_DADDR, FW_SEL_IP_SADDR, FW_SEL_L4PROTO,
+					FW_SEL_TH_SPORT};
+static const enum fw_sel SEL_REV6P[] = {FW_SEL_IP6_DADDR, FW_SEL_IP6_SADDR, FW_SEL_L4PROTO,
+					FW_SEL_TH_SPORT};
+static const enum fw_sel SEL_IN4P[] = {FW_SEL_IP_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
+static const enum fw_sel SEL_IN6P[] = {FW_SEL_IP6_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
+
+static const uint8_t nd_types[] = {133, 134, 135, 136};
+
+/* --- sets from covers --- */
+
+/* Numeric order: source, destination, protocol, port. */
+static int cmp_box(const void *a, const void *b)
+{
+	const struct box *x = a, *y = b;
+	int c = memcmp(x->s_lo, y->s_lo, 16);
+
+	if (!c)
+		c = memcmp(x->d_lo, y->d_lo, 16);
+	if (!c)
+		c = (x->p_lo > y->p_lo) - (x->p_lo < y->p_lo);
+	if (!c)
+		c = (x->port_lo > y->port_lo) - (x->port_lo < y->port_lo);
+	return c;
+}
+
+/* Emit a cover as a set. in: input sets have no destination key. Returns
+ * whether a set was created (an empty cover makes none). */
+static bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
+{
+	enum fw_key k[FW_MAX_CONCAT];
+	uint8_t n = 0;
+	enum fw_key ak = c->alen == 4 ? FW_KEY_IPV4 : FW_KEY_IPV6;
+	size_t set;
+
+	if (c->n == 0)
+		return false;
+	k[n++] = ak;
+	if (!in)
+		k[n++] = ak;
+	k[n++] = FW_KEY_PROTO;
+	if (c->ports)
+		k[n++] = FW_KEY_PORT;
+	set = pb_set(b, name, k, n, true, false);
+	qsort(c->v, c->n, sizeof(*c->v), cmp_box);
+	for (size_t i = 0; i < c->n && !b->err; i++) {
+		const struct box *x = &c->v[i];
+		struct fw_elem *e = pb_elem(b, set);
+		uint8_t m = 0;
+
+		if (!e)
+			break;
+		e->key[m++] = val_addr_range(c->alen, x->s_lo, x->s_hi);
+		if (!in)
+			e->key[m++] = val_addr_range(c->alen, x->d_lo, x->d_hi);
+		e->key[m++] = val_u8_range(x->p_lo, x->p_hi);
+		if (c->ports)
+			e->key[m++] = val_port_range(x->port_lo, x->port_hi);
+		e->origin = x->origin;
+	}
+	/* The index no longer matches the sorted order; covers are done. */
+	return true;
+}
+
+/* "ct state established,related accept" / "ct state invalid drop" */
+static void ct_rules(struct pb *b)
+{
+	struct fw_plan_rule *r = pb_rule(b, NULL);
+
+	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_INVALID, 0);
+	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
+}
+
+static void nd_rules(struct pb *b)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nd_types); i++) {
+		struct fw_plan_rule *r = pb_rule(b, NULL);
+		struct fw_val l4 = val_u8(58), ty = val_u8(nd_types[i]);
+
+		pb_cmp(b, r, FW_SEL_L4PROTO, false, &l4);
+		pb_cmp(b, r, FW_SEL_ICMPV6_TYPE, false, &ty);
+		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	}
+}
+
+static void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where)
+{
+	struct fw_plan_rule *r = pb_rule(b, NULL);
+
+	if (t->log_denied) {
+		char prefix[128];
+		snprintf(prefix, sizeof(prefix), "fwd:%s:deny:%s ", t->name, where);
+		pb_log(b, r, prefix);
+	}
+	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
+}
+
+/* Lookup rules for a flows bundle (created sets only). */
+static void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
+			 const struct fw_origin *origin, bool count, bool log, const char *logp)
+{
+	char name[2 * FW_OBJ_NAME_MAX + 8];
+
+	for (int fam = 0; fam < 2; fam++) {
+		for (int ports = 1; ports >= 0; ports--) {
+			struct cover *c = ports ? &f->p[fam] : &f->a[fam];
+			const enum fw_sel *sel;
+			uint8_t n;
+
+			snprintf(name, sizeof(name), "%s.%d%s", prefix, fam ? 6 : 4, ports ? "p" : "a");
+			if (!emit_cover(b, c, name, in))
+				continue;
+			if (in) {
+				sel = fam ? SEL_IN6P : SEL_IN4P;
+				n = ports ? 3 : 2;
+			} else {
+				sel = fam ? SEL_FWD6P : SEL_FWD4P;
+				n = ports ? 4 : 3;
+			}
+			struct fw_plan_rule *r = pb_rule(b, origin);
+			pb_lookup(b, r, sel, n, false, false, name);
+			if (count)
+				pb_counter(b, r);
+			if (log)
+				pb_log(b, r, logp);
+			pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+		}
+	}
+}
+
+/* --- the tenant's inet table --- */
+
+static void emit_forward(struct pb *b, struct tenant_flows *tf)
+{
+	const struct fw_tenant *t = tf->t;
+	size_t ns = tf->n_sides;
+	static const enum fw_key kif[] = {FW_KEY_IFNAME};
+	static const enum fw_key kpair[] = {FW_KEY_IFNAME, FW_KEY_IFNAME};
+	static const enum fw_sel sif[] = {FW_SEL_IIFNAME}, sof[] = {FW_SEL_OIFNAME};
+	static const enum fw_sel spair[] = {FW_SEL_IIFNAME, FW_SEL_OIFNAME};
+	char name[FW_OBJ_NAME_MAX], logp[128];
+	size_t ifaces, pairs, base;
+	struct fw_plan_rule *r;
+
+	ifaces = pb_set(b, "ifaces", kif, 1, false, false);
+	for (size_t s = 1; s < ns; s++) {
+		if (s == ns - 1 && !t->vpn.present)
+			break;
+		struct fw_elem *e = pb_elem(b, ifaces);
+		if (e)
+			e->key[0] = val_ifname(side_ifname(t, s));
+	}
+	pairs = pb_set(b, "pairs", kpair, 2, false, true);
+	base = pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_FILTER,
+			FW_VERDICT_ACCEPT);
+	/* Packets that touch none of our interfaces belong to another tenant. */
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, sif, 1, true, false, "ifaces");
+	pb_lookup(b, r, sof, 1, true, false, "ifaces");
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	ct_rules(b);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, spair, 2, false, true, "pairs");
+	deny_rule(b, t, "forward");
+
+	for (size_t s = 0; s < ns; s++)
+		for (size_t d = 0; d < ns; d++) {
+			struct flows *f = &tf->fwd[s * ns + d];
+			bool any = false;
+
+			for (int fam = 0; fam < 2; fam++)
+				any |= f->p[fam].n || f->a[fam].n;
+			if (!any)
+				continue;
+			snprintf(name, sizeof(name), "%s.%s", side_name(t, s), side_name(t, d));
+			struct fw_elem *e = pb_elem(b, pairs);
+			if (e) {
+				e->key[0] = val_ifname(side_ifname(t, s));
+				e->key[1] = val_ifname(side_ifname(t, d));
+				e->verdict = FW_VERDICT_JUMP;
+				snprintf(e->chain, sizeof(e->chain), "%s", name);
+			}
+			pb_chain(b, name, FW_HOOK_NONE, FW_CHAIN_FILTER, 0, FW_VERDICT_NONE);
+			for (size_t c = 0; c < tf->n_counted; c++) {
+				struct counted *k = &tf->counted[c];
+				char cname[2 * FW_OBJ_NAME_MAX + 2];
+
+				if (k->src != s || k->dst != d)
+					continue;
+				snprintf(cname, sizeof(cname), "%s.%s", k->origin->id, name);
+				snprintf(logp, sizeof(logp), "fwd:%s:%s ", t->name, k->origin->id);
+				lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp);
+			}
+			lookup_rules(b, f, name, false, NULL, false, false, NULL);
+		}
+	(void)base;
+}
+
+static void emit_input(struct pb *b, struct tenant_flows *tf)
+{
+	const struct fw_tenant *t = tf->t;
+	size_t ns = tf->n_sides;
+	static const enum fw_key kside[] = {FW_KEY_IFNAME};
+	static const enum fw_key k4[] = {FW_KEY_IPV4}, k6[] = {FW_KEY_IPV6};
+	static const enum fw_sel sif[] = {FW_SEL_IIFNAME};
+	static const enum fw_sel s4[] = {FW_SEL_IP_DADDR}, s6[] = {FW_SEL_IP6_DADDR};
+	char name[FW_OBJ_NAME_MAX];
+	size_t sides, pub4 = 0, pub6 = 0;
+	bool has4 = false, has6 = false;
+	struct fw_plan_rule *r;
+	struct fw_val up = val_ifname(t->uplink_if);
+
+	sides = pb_set(b, "in.sides", kside, 1, false, true);
+	for (size_t i = 0; i < t->n_public; i++) {
+		if (t->public_addrs[i].family == 4 && !has4) {
+			pub4 = pb_set(b, "public4", k4, 1, false, false);
+			has4 = true;
+		}
+		if (t->public_addrs[i].family == 6 && !has6) {
+			pub6 = pb_set(b, "public6", k6, 1, false, false);
+			has6 = true;
+		}
+	}
+	for (size_t i = 0; i < t->n_public; i++) {
+		struct fw_elem *e = pb_elem(b, t->public_addrs[i].family == 4 ? pub4 : pub6);
+		if (e)
+			e->key[0] = val_prefix(&t->public_addrs[i]);
+	}
+	pb_chain(b, "input", FW_HOOK_INPUT, FW_CHAIN_FILTER, PRIO_FILTER, FW_VERDICT_ACCEPT);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, sif, 1, false, true, "in.sides");
+	if (t->vpn.present) {
+		struct fw_val udp = val_u8(17), port = val_be16(t->vpn.listen_port);
+		r = pb_rule(b, NULL);
+		pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
+		pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
+		pb_cmp(b, r, FW_SEL_TH_DPORT, false, &port);
+		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	}
+	if (has4) {
+		r = pb_rule(b, NULL);
+		pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
+		pb_lookup(b, r, s4, 1, false, false, "public4");
+		pb_verdict(b, r, FW_VERDICT_JUMP, "in.internet");
+	}
+	if (has6) {
+		r = pb_rule(b, NULL);
+		pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
+		pb_lookup(b, r, s6, 1, false, false, "public6");
+		pb_verdict(b, r, FW_VERDICT_JUMP, "in.internet");
+	}
+	for (size_t s = 0; s < ns; s++) {
+		bool v6 = s > 0 && s <= t->n_zones && t->zones[s - 1].has_subnet6;
+
+		if (s == SIDE_INTERNET && !has4 && !has6)
+			continue;
+		if (s == ns - 1 && !t->vpn.present)
+			continue;
+		snprintf(name, sizeof(name), "in.%s", side_name(t, s));
+		if (s != SIDE_INTERNET) {
+			struct fw_elem *e = pb_elem(b, sides);
+			if (e) {
+				e->key[0] = val_ifname(side_ifname(t, s));
+				e->verdict = FW_VERDICT_JUMP;
+				snprintf(e->chain, sizeof(e->chain), "%s", name);
+			}
+		}
+		pb_chain(b, name, FW_HOOK_NONE, FW_CHAIN_FILTER, 0, FW_VERDICT_NONE);
+		ct_rules(b);
+		if (v6)
+			nd_rules(b);
+		lookup_rules(b, &tf->in[s], name, true, NULL, false, false, NULL);
+		deny_rule(b, t, name);
+	}
+}
+
+static void emit_nat(struct pb *b, const struct tenant_flows *tf)
+{
+	const struct fw_tenant *t = tf->t;
+	struct fw_val up = val_ifname(t->uplink_if);
+	struct fw_plan_rule *r;
+
+	if (t->n_publish) {
+		pb_chain(b, "prerouting.nat", FW_HOOK_PREROUTING, FW_CHAIN_NAT, -100,
+			 FW_VERDICT_ACCEPT);
+		for (size_t i = 0; i < t->n_publish; i++) {
+			const struct fw_publish *p = &t->publish[i];
+			const struct fw_host *h = &t->hosts[p->host];
+			const struct fw_prefix *to = p->public_addr.family == 4 ? &h->addr4 : &h->addr6;
+			bool v6 = p->public_addr.family == 6;
+			size_t n_from = p->n_from ? p->n_from : 1;
+			struct fw_origin o = {.id = p->id, .loc = p->loc};
+
+			for (size_t f = 0; f < n_from; f++) {
+				const struct fw_ref *fr = p->n_from ? &p->from[f] : NULL;
+
+				if (fr && fr->kind == FW_REF_CIDR && fr->cidr.family != p->public_addr.family)
+					continue;
+				for (size_t a = 0; a < p->n_allow; a++)
+					for (size_t k = 0; k < p->allow[a].n_ports; k++) {
+						const struct fw_port_spec *ps = &p->allow[a].ports[k];
+						struct fw_val dst = val_prefix(&p->public_addr);
+						struct fw_val proto = val_u8(ps->proto);
+						struct fw_val port = val_port_range(ps->lo, ps->hi);
+
+						r = pb_rule(b, &o);
+						pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
+						if (fr && fr->kind == FW_REF_CIDR) {
+							struct fw_val src = val_prefix(&fr->cidr);
+							pb_cmp(b, r, v6 ? FW_SEL_IP6_SADDR : FW_SEL_IP_SADDR,
+							       false, &src);
+						}
+						pb_cmp(b, r, v6 ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR, false,
+						       &dst);
+						pb_cmp(b, r, FW_SEL_L4PROTO, false, &proto);
+						pb_cmp(b, r, FW_SEL_TH_DPORT, false, &port);
+						pb_nat(b, r, FW_ST_DNAT, to, p->to_port);
+					}
+			}
+		}
+	}
+	if (t->n_egress) {
+		pb_chain(b, "postrouting.nat", FW_HOOK_POSTROUTING, FW_CHAIN_NAT, 100,
+			 FW_VERDICT_ACCEPT);
+		for (size_t i = 0; i < t->n_egress; i++) {
+			const struct fw_egress *e = &t->egress[i];
+			struct fw_origin o = {.id = e->id, .loc = e->loc};
+			struct eplist src = {0};
+
+			for (size_t f = 0; f < e->n_from; f++)
+				if (expand_ref(t, &e->from[f], &src) < 0)
+					b->err = -ENOMEM;
+			for (size_t s = 0; s < src.n; s++) {
+				const struct fw_prefix *p = &src.v[s].p;
+				/* IPv6 is routed, not translated, unless an IPv6 snat is set. */
+				if (e->has_snat ? p->family != e->snat.family : p->family != 4)
+					continue;
+				struct fw_val sv = val_prefix(p);
+				r = pb_rule(b, &o);
+				pb_cmp(b, r, FW_SEL_OIFNAME, false, &up);
+				pb_cmp(b, r, p->family == 4 ? FW_SEL_IP_SADDR : FW_SEL_IP6_SADDR, false,
+				       &sv);
+				if (e->has_snat)
+					pb_nat(b, r, FW_ST_SNAT, &e->snat, 0);
+				else
+					pb_nat(b, r, FW_ST_MASQ, NULL, 0);
+			}
+			free(src.v);
+		}
+	}
+}
+
+/* --- isolated zones: the tenant's bridge table --- */
+
+static void emit_l2(struct pb *b, struct tenant_flows *tf)
+{
+	const struct fw_tenant *t = tf->t;
+	char tname[FW_OBJ_NAME_MAX], name[FW_OBJ_NAME_MAX], set[FW_OBJ_NAME_MAX];
+	bool any = false;
+	struct fw_plan_rule *r;
+
+	for (size_t z = 0; z < t->n_zones; z++)
+		any |= t->zones[z].isolate;
+	if (!any)
+		return;
+	snprintf(tname, sizeof(tname), "fwd_%s_l2", t->name);
+	pb_table(b, FW_FAMILY_BRIDGE, tname, t->name);
+	pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_BRIDGE_FILTER,
+		 FW_VERDICT_ACCEPT);
+	for (size_t z = 0; z < t->n_zones; z++) {
+		const struct fw_zone *zn = &t->zones[z];
+
+		if (!zn->isolate)
+			continue;
+		snprintf(name, sizeof(name), "iso.%s", zn->name);
+		for (int fam = 0; fam < 2; fam++) {
+			if (fam ? !zn->has_subnet6 : !zn->has_subnet4)
+				continue;
+			struct fw_val sn = val_prefix(fam ? &zn->subnet6 : &zn->subnet4);
+			r = pb_rule(b, NULL);
+			pb_cmp(b, r, fam ? FW_SEL_IP6_SADDR : FW_SEL_IP_SADDR, false, &sn);
+			pb_cmp(b, r, fam ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR, false, &sn);
+			pb_verdict(b, r, FW_VERDICT_JUMP, name);
+		}
+	}
+	for (size_t z = 0; z < t->n_zones; z++) {
+		const struct fw_zone *zn = &t->zones[z];
+		struct flows *f = &tf->iso[z];
+
+		if (!zn->isolate)
+			continue;
+		snprintf(name, sizeof(name), "iso.%s", zn->name);
+		pb_chain(b, name, FW_HOOK_NONE, FW_CHAIN_FILTER, 0, FW_VERDICT_NONE);
+		if (zn->has_subnet6)
+			nd_rules(b);
+		/* No conntrack on bridges everywhere: allow a flow's replies by
+		 * looking the reversed tuple up in the same set, but never a new
+		 * TCP connection (SYN without ACK) from the server side. */
+		for (int fam = 0; fam < 2; fam++) {
+			struct fw_val tcp = val_u8(6), udp = val_u8(17);
+
+			snprintf(set, sizeof(set), "%s.%dp", zn->name, fam ? 6 : 4);
+			if (emit_cover(b, &f->p[fam], set, false)) {
+				r = pb_rule(b, NULL);
+				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 4, false, false, set);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+				r = pb_rule(b, NULL);
+				pb_cmp(b, r, FW_SEL_L4PROTO, false, &tcp);
+				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
+				pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK, FW_TCP_SYN);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+				r = pb_rule(b, NULL);
+				pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
+				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+			}
+			snprintf(set, sizeof(set), "%s.%da", zn->name, fam ? 6 : 4);
+			if (emit_cover(b, &f->a[fam], set, false)) {
+				r = pb_rule(b, NULL);
+				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 3, false, false, set);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+				r = pb_rule(b, NULL);
+				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 3, false, false, set);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+			}
+		}
+		deny_rule(b, t, name);
+	}
+}
+
+/* --- the appliance-wide base table --- */
+
+static void emit_base(struct pb *b, const struct fw_policy *p)
+{
+	static const enum fw_key kif[] = {FW_KEY_IFNAME}, k4[] = {FW_KEY_IPV4},
+				 k6[] = {FW_KEY_IPV6}, kport[] = {FW_KEY_PORT};
+	static const enum fw_sel sif[] = {FW_SEL_IIFNAME}, sof[] = {FW_SEL_OIFNAME},
+				 s4[] = {FW_SEL_IP_DADDR}, s6[] = {FW_SEL_IP6_DADDR},
+				 sport[] = {FW_SEL_TH_DPORT};
+	size_t ifaces, pub4, pub6, ports;
+	bool has4 = false, has6 = false, hasport = false;
+	struct fw_plan_rule *r;
+	struct fw_val lo = val_ifname("lo"), zero = {.len = 4}, udp = val_u8(17);
+
+	pb_table(b, FW_FAMILY_INET, "fwd_base", NULL);
+	ifaces = pb_set(b, "ifaces", kif, 1, false, false);
+	pub4 = pb_set(b, "public4", k4, 1, false, false);
+	pub6 = pb_set(b, "public6", k6, 1, false, false);
+	ports = pb_set(b, "vpn_ports", kport, 1, false, false);
+	for (size_t i = 0; i < p->n_tenants; i++) {
+		const struct fw_tenant *t = &p->tenants[i];
+
+		for (size_t z = 0; z < t->n_zones; z++) {
+			struct fw_elem *e = pb_elem(b, ifaces);
+			if (e)
+				e->key[0] = val_ifname(t->zones[z].ifname);
+		}
+		if (t->vpn.present) {
+			struct fw_elem *e = pb_elem(b, ifaces);
+			if (e)
+				e->key[0] = val_ifname(t->vpn.ifname);
+			e = pb_elem(b, ports);
+			if (e)
+				e->key[0] = val_be16(t->vpn.listen_port);
+			hasport = true;
+		}
+		for (size_t a = 0; a < t->n_public; a++) {
+			bool v4 = t->public_addrs[a].family == 4;
+			struct fw_elem *e = pb_elem(b, v4 ? pub4 : pub6);
+			if (e)
+				e->key[0] = val_prefix(&t->public_addrs[a]);
+			has4 |= v4;
+			has6 |= !v4;
+		}
+	}
+
+	/* Reverse-path filter: a source must be routed back where it came from. */
+	pb_chain(b, "prerouting", FW_HOOK_PREROUTING, FW_CHAIN_FILTER, PRIO_RPF, FW_VERDICT_ACCEPT);
+	r = pb_rule(b, NULL);
+	pb_cmp(b, r, FW_SEL_IIFNAME, false, &lo);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	nd_rules(b);
+	r = pb_rule(b, NULL);
+	pb_cmp(b, r, FW_SEL_FIB_RPF, false, &zero);
+	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
+
+	pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_BASE, FW_VERDICT_DROP);
+	r = pb_rule(b, NULL);
+	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	/* A tenant's own chains already decided for its interfaces. */
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, sif, 1, false, false, "ifaces");
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, sof, 1, false, false, "ifaces");
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+
+	pb_chain(b, "input", FW_HOOK_INPUT, FW_CHAIN_FILTER, PRIO_BASE, FW_VERDICT_DROP);
+	r = pb_rule(b, NULL);
+	pb_cmp(b, r, FW_SEL_IIFNAME, false, &lo);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, sif, 1, false, false, "ifaces");
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	if (has4) {
+		r = pb_rule(b, NULL);
+		pb_lookup(b, r, s4, 1, false, false, "public4");
+		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	}
+	if (has6) {
+		r = pb_rule(b, NULL);
+		pb_lookup(b, r, s6, 1, false, false, "public6");
+		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	}
+	if (hasport) {
+		r = pb_rule(b, NULL);
+		pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
+		pb_lookup(b, r, sport, 1, false, false, "vpn_ports");
+		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	}
+	nd_rules(b);
+}
+
+static int compile_tenant(struct pb *b, const struct fw_tenant *t, struct fw_diags *diags)
+{
+	struct tenant_flows tf;
+	char name[FW_OBJ_NAME_MAX];
+	int r = flows_build(t, diags, &tf);
+
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "fwd_%s", t->name);
+	pb_table(b, FW_FAMILY_INET, name, t->name);
+	emit_forward(b, &tf);
+	emit_input(b, &tf);
+	emit_nat(b, &tf);
+	emit_l2(b, &tf);
+	flows_free(&tf);
+	return b->err;
+}
+
+int plan_compile(const struct fw_policy *policy, struct fw_diags *diags, struct fw_plan **ret)
+{
+	struct pb b = {0};
+	int r = 0;
+
+	b.plan = calloc(1, sizeof(*b.plan));
+	if (!b.plan)
+		return -ENOMEM;
+	emit_base(&b, policy);
+	for (size_t i = 0; !r && !b.err && i < policy->n_tenants; i++)
+		r = compile_tenant(&b, &policy->tenants[i], diags);
+	if (!r)
+		r = b.err;
+	if (r < 0) {
+		plan_free(b.plan);
+		return r;
+	}
+	fw_diags_sort(diags);
+	*ret = b.plan;
+	return 0;
+}

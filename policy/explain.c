@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* "FROM TO SERVICE": build the packets and follow them through the plan. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile.h"
+#include "fwd/explain.h"
+#include "load.h"
+#include "util.h"
+
+/* A resolved endpoint of an explain question. */
+struct point {
+	size_t side;
+	struct fw_prefix addr; /* one address */
+	bool firewall;         /* the firewall itself */
+	bool is_public;        /* one of the tenant's public addresses */
+	char text[128];
+};
+
+static void first_host(struct fw_prefix *p)
+{
+	/* The first usable address of a prefix stands for it. */
+	if (p->len < (p->family == 4 ? 31 : 127))
+		fw_addr_add(p, 1);
+	p->len = p->family == 4 ? 32 : 128;
+}
+
+static bool is_public(const struct fw_tenant *t, const struct fw_prefix *a)
+{
+	for (size_t i = 0; i < t->n_public; i++)
+		if (!memcmp(t->public_addrs[i].a, a->a, 16) && t->public_addrs[i].family == a->family)
+			return true;
+	return false;
+}
+
+static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, struct fw_diags *d)
+{
+	char ab[64];
+	ssize_t i;
+
+	memset(pt, 0, sizeof(*pt));
+	if (!strcmp(s, "firewall")) {
+		pt->firewall = true;
+		snprintf(pt->text, sizeof(pt->text), "the firewall");
+		return 0;
+	}
+	if (!strcmp(s, "internet")) {
+		/* A documentation address (TEST-NET-2) stands for the internet. */
+		fw_prefix_parse("198.51.100.200", false, &pt->addr);
+		pt->side = SIDE_INTERNET;
+		snprintf(pt->text, sizeof(pt->text), "internet (198.51.100.200)");
+		return 0;
+	}
+	if ((i = tenant_find_host(t, s)) >= 0) {
+		const struct fw_host *h = &t->hosts[i];
+		pt->addr = h->has_addr4 ? h->addr4 : h->addr6;
+		pt->side = SIDE_ZONE(h->zone);
+		fw_addr_format(&pt->addr, ab, sizeof(ab));
+		snprintf(pt->text, sizeof(pt->text), "%s (%s, zone %s)", h->name, ab,
+			 t->zones[h->zone].name);
+		return 0;
+	}
+	if (!strncmp(s, "vpn:", 4) && strncmp(s, "vpn:group:", 10) &&
+	    (i = tenant_find_vpn_user(t, s + 4)) >= 0) {
+		pt->addr = t->vpn.users[i].addr;
+		pt->side = side_count(t) - 1;
+		fw_addr_format(&pt->addr, ab, sizeof(ab));
+		snprintf(pt->text, sizeof(pt->text), "VPN user %s (%s)", s + 4, ab);
+		return 0;
+	}
+	if (!strncmp(s, "site:", 5) && (i = tenant_find_site(t, s + 5)) >= 0 &&
+	    t->vpn.sites[i].n_networks) {
+		pt->addr = t->vpn.sites[i].networks[0];
+		first_host(&pt->addr);
+		pt->side = side_count(t) - 1;
+		fw_addr_format(&pt->addr, ab, sizeof(ab));
+		snprintf(pt->text, sizeof(pt->text), "site %s (%s)", s + 5, ab);
+		return 0;
+	}
+	if (fw_prefix_parse(s, false, &pt->addr) == 0 &&
+	    pt->addr.len == (pt->addr.family == 4 ? 32 : 128)) {
+		struct fw_ref ref = {.kind = FW_REF_CIDR, .cidr = pt->addr};
+		struct eplist l = {0};
+		if (expand_ref(t, &ref, &l) < 0 || l.n == 0) {
+			free(l.v);
+			return -ENOMEM;
+		}
+		pt->side = l.v[0].side;
+		free(l.v);
+		pt->is_public = is_public(t, &pt->addr);
+		snprintf(pt->text, sizeof(pt->text), "%s (%s)", s,
+			 pt->is_public ? "public address" : side_name(t, pt->side));
+		return 0;
+	}
+	if (tenant_find_zone(t, s) >= 0 || tenant_find_group(t, s) >= 0 ||
+	    !strncmp(s, "vpn:group:", 10) || !strcmp(s, "vpn:all"))
+		fw_error(d, NULL, "'%s' names several hosts; explain takes one host, address, VPN user or site",
+			 s);
+	else
+		fw_error(d, NULL,
+			 "'%s' is not a host, VPN user (vpn:NAME), site (site:NAME), address, "
+			 "'internet' or 'firewall' of tenant '%s'",
+			 s, t->name);
+	return -EINVAL;
+}
+
+/* Split "tenant/name"; without a prefix the only tenant, or the one that
+ * knows the name. */
+static const struct fw_tenant *pick_tenant(const struct fw_policy *p, const char *from,
+					   const char *to, const char **f, const char **t,
+					   struct fw_diags *d)
+{
+	const char *slash = strchr(from, '/');
+	char name[64];
+
+	*f = from;
+	*t = to;
+	if (slash && (size_t)(slash - from) < sizeof(name)) {
+		memcpy(name, from, (size_t)(slash - from));
+		name[slash - from] = '\0';
+		*f = slash + 1;
+		if (!strncmp(to, name, strlen(name)) && to[strlen(name)] == '/')
+			*t = to + strlen(name) + 1;
+		for (size_t i = 0; i < p->n_tenants; i++)
+			if (!strcmp(p->tenants[i].name, name))
+				return &p->tenants[i];
+		fw_error(d, NULL, "no tenant named '%s'", name);
+		return NULL;
+	}
+	if (p->n_tenants == 1)
+		return &p->tenants[0];
+	for (size_t i = 0; i < p->n_tenants; i++) {
+		const struct fw_tenant *t1 = &p->tenants[i];
+		if (tenant_find_host(t1, from) >= 0 || tenant_find_host(t1, to) >= 0)
+			return t1;
+	}
+	fw_error(d, NULL, "several tenants are loaded: name one as TENANT/%s", from);
+	return NULL;
+}
+
+static int service_ports(const struct fw_tenant *t, const char *svc, struct fw_explain *ex,
+			 struct fw_diags *d)
+{
+	const struct fw_port_spec *ports = NULL;
+	struct fw_port_spec one;
+	size_t n = 0;
+	ssize_t i;
+
+	if (fw_port_spec_parse(svc, &one) == 0 && strcmp(svc, "any") && strcmp(svc, "tcp") &&
+	    strcmp(svc, "udp")) {
+		ports = &one;
+		n = 1;
+	} else if ((i = tenant_find_service(t, svc)) >= 0) {
+		ports = t->services[i].ports;
+		n = t->services[i].n_ports;
+	} else if (fw_catalogue_find(svc)) {
+		ports = fw_catalogue_find(svc)->ports;
+		n = fw_catalogue_find(svc)->n_ports;
+	} else {
+		fw_error(d, NULL,
+			 "'%s' is not a service name or a spec like tcp/1433, udp/53, icmp (explain "
+			 "needs one port or service)",
+			 svc);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < n && ex->n_ports < FW_EXPLAIN_MAX_PORTS; k++) {
+		struct fw_port_spec s = ports[k];
+		s.hi = s.lo;
+		ex->ports[ex->n_ports++].spec = s;
+	}
+	return 0;
+}
+
+static void packet(struct fw_packet *pk, const struct point *s, const struct point *dpt,
+		   const struct fw_port_spec *ps)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->family = s->addr.family;
+	memcpy(pk->saddr, s->addr.a, 16);
+	memcpy(pk->daddr, dpt->addr.a, 16);
+	pk->proto = ps->proto;
+	pk->sport = 40000;
+	pk->dport = ps->lo;
+	pk->icmp_type = ps->proto == 58 ? 128 : 8; /* echo request */
+	pk->tcp_flags = 0x02;                      /* SYN */
+	pk->ct_state = FW_CT_NEW;
+}
+
+/* The firewall's own address on a side, as the destination of input. */
+static void firewall_addr(const struct fw_tenant *t, size_t side, uint8_t family,
+			  struct fw_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	if (side >= 1 && side <= t->n_zones)
+		*out = family == 4 ? t->zones[side - 1].gw4 : t->zones[side - 1].gw6;
+	else if (side == SIDE_INTERNET) {
+		for (size_t i = 0; i < t->n_public; i++)
+			if (t->public_addrs[i].family == family) {
+				*out = t->public_addrs[i];
+				break;
+			}
+	} else
+		*out = t->vpn.address;
+}
+
+static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
+			const struct fw_tenant *t, const struct point *s, const struct point *d,
+			struct fw_explain_port *ep)
+{
+	struct fw_packet pk;
+	struct point dst = *d;
+	char bridge[FW_OBJ_NAME_MAX];
+
+	(void)pol;
+	if (dst.firewall)
+		firewall_addr(t, s->side, s->addr.family, &dst.addr);
+	packet(&pk, s, &dst, &ep->spec);
+	snprintf(pk.iif, sizeof(pk.iif), "%s", side_ifname(t, s->side));
+
+	/* prerouting: reverse-path filter, then DNAT of published services */
+	plan_eval(plan, FW_FAMILY_INET, FW_HOOK_PREROUTING, FW_CHAIN_FILTER, &pk, &ep->eval);
+	if (ep->eval.verdict == FW_VERDICT_DROP) {
+		snprintf(ep->path, sizeof(ep->path), "prerouting");
+		return;
+	}
+	if (dst.is_public && !dst.firewall) {
+		struct fw_eval nat;
+		plan_eval(plan, FW_FAMILY_INET, FW_HOOK_PREROUTING, FW_CHAIN_NAT, &pk, &nat);
+		if (nat.nat) {
+			struct fw_prefix a = {.family = pk.family};
+			struct fw_ref ref = {.kind = FW_REF_CIDR};
+			struct eplist l = {0};
+
+			memcpy(a.a, pk.daddr, 16);
+			a.len = a.family == 4 ? 32 : 128;
+			ref.cidr = a;
+			if (expand_ref(t, &ref, &l) == 0 && l.n)
+				dst.side = l.v[0].side;
+			free(l.v);
+			dst.is_public = false;
+			ep->eval = nat;
+		} else {
+			dst.firewall = true;
+		}
+	}
+	if (dst.firewall || dst.is_public) {
+		snprintf(ep->path, sizeof(ep->path), "input %s: from %s to the firewall", t->name,
+			 side_name(t, s->side));
+		plan_eval(plan, FW_FAMILY_INET, FW_HOOK_INPUT, FW_CHAIN_FILTER, &pk, &ep->eval);
+		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
+		return;
+	}
+	if (s->side == dst.side && s->side >= 1 && s->side <= t->n_zones) {
+		const struct fw_zone *z = &t->zones[s->side - 1];
+		if (!z->isolate) {
+			snprintf(ep->path, sizeof(ep->path),
+				 "bridge %s: inside zone %s, which is not isolated", t->name, z->name);
+			memset(&ep->eval, 0, sizeof(ep->eval));
+			ep->eval.verdict = FW_VERDICT_ACCEPT;
+			ep->allowed = true;
+			return;
+		}
+		snprintf(bridge, sizeof(bridge), "fwd_%s_l2", t->name);
+		snprintf(ep->path, sizeof(ep->path), "bridge %s: inside isolated zone %s", t->name,
+			 z->name);
+		pk.iif[0] = pk.oif[0] = '\0';
+		plan_eval(plan, FW_FAMILY_BRIDGE, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
+		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
+		return;
+	}
+	snprintf(pk.oif, sizeof(pk.oif), "%s", side_ifname(t, dst.side));
+	snprintf(ep->path, sizeof(ep->path), "forward %s: %s -> %s", t->name, side_name(t, s->side),
+		 side_name(t, dst.side));
+	bool nat = ep->eval.nat;
+	struct fw_origin nat_origin = ep->eval.origin;
+	plan_eval(plan, FW_FAMILY_INET, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
+	ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
+	if (nat && ep->allowed && !ep->eval.origin.id)
+		ep->eval.origin = nat_origin;
+	ep->eval.nat = nat;
+}
+
+int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const char *from,
+		   const char *to, const char *service, struct fw_diags *diags,
+		   struct fw_explain *ret)
+{
+	struct fw_explain ex = {0};
+	struct point s, d;
+	const char *f, *tt;
+	const struct fw_tenant *t = pick_tenant(p, from, to, &f, &tt, diags);
+	int r;
+
+	if (!t)
+		return -EINVAL;
+	if ((r = resolve(t, f, &s, diags)) < 0 || (r = resolve(t, tt, &d, diags)) < 0)
+		return r;
+	if (s.firewall) {
+		fw_error(diags, NULL, "traffic from the firewall itself is not filtered");
+		return -EINVAL;
+	}
+	if (!d.firewall && s.addr.family != d.addr.family) {
+		fw_error(diags, NULL, "'%s' and '%s' have no address family in common", f, tt);
+		return -EINVAL;
+	}
+	if ((r = service_ports(t, service, &ex, diags)) < 0)
+		return r;
+	ex.tenant = t;
+	snprintf(ex.from, sizeof(ex.from), "%s", s.text);
+	snprintf(ex.to, sizeof(ex.to), "%s", d.text);
+	ex.allowed = true;
+	for (size_t i = 0; i < ex.n_ports; i++) {
+		explain_one(p, plan, t, &s, &d, &ex.ports[i]);
+		ex.allowed &= ex.ports[i].allowed;
+	}
+	*ret = ex;
+	return 0;
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Set up, build and run every test tier that this machine can run:
+#  - unit tests (cmocka) and CLI tests, in a normal and an ASan+UBSan build;
+#  - network-namespace tests (root: nft -c of every template, real traffic);
+#  - static checks: clang-format, cppcheck, duplicate-free layering rules;
+#  - the loader fuzz target for a bounded time.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+"$root/scripts/setup.sh"
+
+echo "== build (release)"
+"$root/scripts/build.sh" "$root/build"
+echo "== build (ASan + UBSan)"
+CC=clang "$root/scripts/build.sh" "$root/build-asan" -DFWD_SANITIZE=ON
+
+echo "== static checks"
+"$root/scripts/lint.sh"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "== tests (ASan + UBSan build)"
+ctest --test-dir "$root/build-asan" --output-on-failure -j2
+echo "== tests (release build)"
+ctest --test-dir "$root/build" --output-on-failure -j2
+
+echo "== fuzz (bounded)"
+"$root/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
+echo "== all tests passed"
