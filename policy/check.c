@@ -139,7 +139,7 @@ static void check_appliance_unique(struct fw_policy *p, struct fw_diags *d)
 						char a[64];
 						fw_addr_format(&t->public_addrs[i], a, sizeof(a));
 						err_at(d, &t->public_locs[i],
-						       "public address %s is already tenant '%s''s (%s)", a,
+						       "public address %s is already used by tenant '%s' (%s)", a,
 						       u->name,
 						       where(&u->public_locs[j], &t->public_locs[i], wb,
 							     sizeof(wb)));
@@ -215,13 +215,13 @@ static void check_hosts(const struct fw_tenant *t, struct fw_diags *d)
 
 			if (h->has_addr4 && o->has_addr4 && !memcmp(&h->addr4, &o->addr4, sizeof(h->addr4))) {
 				fw_addr_format(&h->addr4, a, sizeof(a));
-				err_at(d, &h->addr4_loc, "address %s is already host '%s''s (%s)", a,
-				       o->name, where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
+				err_at(d, &h->addr4_loc, "address %s is already used by host '%s' (%s)",
+				       a, o->name, where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
 			}
 			if (h->has_addr6 && o->has_addr6 && !memcmp(&h->addr6, &o->addr6, sizeof(h->addr6))) {
 				fw_addr_format(&h->addr6, a, sizeof(a));
-				err_at(d, &h->addr6_loc, "address %s is already host '%s''s (%s)", a,
-				       o->name, where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
+				err_at(d, &h->addr6_loc, "address %s is already used by host '%s' (%s)",
+				       a, o->name, where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
 			}
 			if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6))
 				err_at(d, &h->loc, "host '%s' has the MAC address of host '%s' (%s)",

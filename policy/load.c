@@ -132,6 +132,7 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 	free(ls.svc_nodes);
 	free(ls.svc_state);
 	free(ls.group_nodes);
+	free(ls.zone_bad_subnet);
 	return ls.c.oom;
 }
 
@@ -218,7 +219,9 @@ static int load_dir(struct fw_policy *p, size_t *cap, const char *dir, struct fw
 		if (!is_policy_name(de->d_name))
 			continue;
 		char **slot = fw_push((void **)&names, &n, &ncap, sizeof(*names));
-		if (!slot || asprintf(slot, "%s/%s", dir, de->d_name) < 0) {
+		size_t dl = strlen(dir);
+		bool slash = dl > 0 && dir[dl - 1] == '/';
+		if (!slot || asprintf(slot, "%s%s%s", dir, slash ? "" : "/", de->d_name) < 0) {
 			if (slot)
 				*slot = NULL;
 			r = -ENOMEM;

@@ -24,6 +24,8 @@ struct load_state {
 	unsigned char *svc_state; /* 0 new, 1 expanding, 2 done */
 	/* groups: raw member nodes, resolved after all names are known */
 	const struct ynode **group_nodes;
+	/* zones whose subnet was written but refused: no follow-on errors */
+	bool *zone_bad_subnet;
 };
 
 void load_tenant_header(struct load_state *ls);

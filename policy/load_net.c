@@ -205,7 +205,8 @@ void load_zones(struct load_state *ls)
 	if (!zs || !s_is_map(c, zs, "zones"))
 		return;
 	t->zones = calloc(zs->n ? zs->n : 1, sizeof(*t->zones));
-	if (!t->zones) {
+	ls->zone_bad_subnet = calloc(zs->n ? zs->n : 1, sizeof(bool));
+	if (!t->zones || !ls->zone_bad_subnet) {
 		c->oom = -ENOMEM;
 		return;
 	}
@@ -237,6 +238,10 @@ void load_zones(struct load_state *ls)
 		    !ymap_get(zs->vals[i], "subnet6"))
 			s_err(c, zs->vals[i], "%s: missing required key 'subnet' (or 'subnet6')",
 			      what);
+		ls->zone_bad_subnet[t->n_zones - 1] =
+			(!z->has_subnet4 && ymap_get(zs->vals[i], "subnet")) ||
+			(!z->has_subnet6 && ymap_get(zs->vals[i], "subnet6")) ||
+			(!z->has_subnet4 && !z->has_subnet6);
 		if (z->has_subnet4)
 			zone_gateway(c, zc.gw4, "gateway", &z->subnet4, &z->gw4);
 		else if (zc.gw4)
@@ -387,7 +392,7 @@ void load_hosts(struct load_state *ls)
 		    !ymap_get(hs->vals[i], "address6"))
 			s_err(c, hs->vals[i], "%s: missing required key 'address' (or 'address6')",
 			      what);
-		if (!hc.zone_ok)
+		if (!hc.zone_ok || ls->zone_bad_subnet[h->zone])
 			continue;
 		const struct fw_zone *z = &t->zones[h->zone];
 		if (hc.a4)

@@ -223,7 +223,7 @@ static void load_users(struct load_state *ls, const struct vpn_ctx *vc)
 			if (!vpn->users[j].auto_addr && vpn->users[j].addr.family &&
 			    !memcmp(&vpn->users[j].addr, &u->addr, sizeof(u->addr)))
 				s_err(c, uc.address,
-				      "address: %s is already VPN user '%s''s address (%u:%u)",
+				      "address: %s is already used by VPN user '%s' (%u:%u)",
 				      uc.address->str, vpn->users[j].name, vpn->users[j].addr_loc.line,
 				      vpn->users[j].addr_loc.col);
 	}

@@ -225,8 +225,12 @@ bool s_uint(struct sctx *c, const struct ynode *n, const char *key, unsigned lon
 	char fb[64];
 	unsigned long v;
 
-	if (!n || n->kind != YN_SCALAR || !n->plain || fw_parse_ulong(n->str, hi, &v) < 0 ||
-	    v < lo) {
+	if (n && n->kind == YN_SCALAR && !n->plain) {
+		s_err(c, n, "%s: expected %s from %lu to %lu, found the quoted string %s (write numbers without quotes)",
+		      key, desc, lo, hi, s_found(n, fb, sizeof(fb)));
+		return false;
+	}
+	if (!n || n->kind != YN_SCALAR || fw_parse_ulong(n->str, hi, &v) < 0 || v < lo) {
 		s_err(c, n, "%s: expected %s from %lu to %lu, found %s", key, desc, lo, hi,
 		      s_found(n, fb, sizeof(fb)));
 		return false;

@@ -113,6 +113,7 @@ static int attach(struct builder *b, struct ynode *n, yaml_mark_t m)
 {
 	struct frame *f;
 
+	(void)m;
 	if (b->depth == 0) {
 		b->doc->root = n;
 		return 0;
@@ -122,7 +123,8 @@ static int attach(struct builder *b, struct ynode *n, yaml_mark_t m)
 		return append(f->node, NULL, n);
 	if (!f->key) {
 		if (n->kind != YN_SCALAR)
-			return fail(b, m, "mapping keys must be strings, found %s",
+			return fail(b, (yaml_mark_t){.line = n->loc.line - 1, .column = n->loc.col - 1},
+				    "mapping keys must be strings, found %s",
 				    n->kind == YN_MAP ? "a mapping" : "a list");
 		for (size_t i = 0; i < f->node->n; i++)
 			if (!strcmp(f->node->keys[i]->str, n->str)) {
@@ -286,6 +288,23 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	}
 }
 
+/* libyaml's reader reports a byte offset, not a mark: count lines ourselves. */
+static yaml_mark_t offset_mark(const char *buf, size_t len, size_t offset)
+{
+	yaml_mark_t m = {0};
+
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (buf[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			m.column++; /* count characters, not UTF-8 continuation bytes */
+		}
+	}
+	m.index = offset;
+	return m;
+}
+
 void ydoc_free(struct ydoc *doc)
 {
 	if (!doc)
@@ -338,6 +357,9 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 		if (!yaml_parser_parse(&parser, &ev)) {
 			if (parser.error == YAML_MEMORY_ERROR)
 				r = -ENOMEM;
+			else if (parser.error == YAML_READER_ERROR)
+				r = fail(&b, offset_mark(buf, len, parser.problem_offset),
+					 "invalid YAML: %s", parser.problem ? parser.problem : "bad input");
 			else
 				r = fail(&b, parser.problem_mark, "invalid YAML: %s",
 					 parser.problem ? parser.problem : "unknown problem");
