@@ -1,0 +1,138 @@
+#!/bin/bash
+# fwctl as a user sees it: exit codes, messages, --json, explain verdicts.
+set -uo pipefail
+build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
+fwctl="$build/fwctl"
+pass=0 fail=0
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cd "$src"
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# expect_exit CODE CMD... : run, compare the exit code
+expect_exit() {
+	local want="$1"
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$* exited $got, expected $want: $(head -3 "$tmp/err")"; fi
+}
+
+# --- check
+expect_exit 0 "$fwctl" check templates/
+expect_exit 0 "$fwctl" check templates/windows-stack.yaml
+expect_exit 1 "$fwctl" check tests/malformed/dangling-from.yaml
+grep -qx "tests/malformed/dangling-from.yaml:27:11: error: from: no host, group or zone named 'ap' (did you mean 'app'?)" "$tmp/err" && ok || bad "check error text: $(cat "$tmp/err")"
+expect_exit 2 "$fwctl" check
+expect_exit 1 "$fwctl" check /nonexistent/policy.yaml
+grep -q "/nonexistent/policy.yaml: error: cannot read: No such file or directory" "$tmp/err" && ok || bad "missing file message: $(cat "$tmp/err")"
+# Several files: all errors of all files, and a bad file poisons the appliance.
+expect_exit 1 "$fwctl" check templates/windows-stack.yaml tests/malformed/vlan-zero.yaml
+# Two copies of one tenant: names, ids, VLANs, subnets clash across files.
+cp templates/windows-stack.yaml "$tmp/a.yaml"
+cp templates/windows-stack.yaml "$tmp/b.yaml"
+expect_exit 1 "$fwctl" check "$tmp"
+grep -q "b.yaml:12:9: error: tenant name 'acme' is already used" "$tmp/err" && ok || bad "cross-tenant duplicate name: $(head -5 "$tmp/err")"
+grep -q "VLAN 110 is already used by zone 'dmz' of tenant acme" "$tmp/err" && ok || bad "cross-tenant VLAN: $(grep VLAN "$tmp/err" | head -2)"
+# Warnings go to stderr and do not fail the check.
+cat >"$tmp/shadow.yaml" <<'YAML'
+tenant: {name: t, id: 9}
+uplink: {interface: eth0}
+zones:
+  a: {vlan: 10, subnet: 10.0.10.0/24}
+  b: {vlan: 20, subnet: 10.0.20.0/24}
+  c: {vlan: 30, subnet: 10.0.30.0/24}
+hosts:
+  h1: {zone: a, address: 10.0.10.5}
+  h2: {zone: b, address: 10.0.20.5}
+  h3: {zone: a, address: 10.0.10.6}
+rules:
+  - {id: wide, from: a, to: b, allow: [ssh, https]}
+  - {id: narrow, from: h1, to: h2, allow: ssh}
+  - {id: inside, from: h1, to: h3, allow: ssh}
+YAML
+expect_exit 0 "$fwctl" check "$tmp/shadow.yaml"
+grep -q "shadow.yaml:13:5: warning: rule 'narrow' is shadowed by 'wide' (line 12): everything it allows is already allowed" "$tmp/err" && ok || bad "shadow warning: $(cat "$tmp/err")"
+grep -q "shadow.yaml:14:5: warning: rule 'inside' can never match inside zone 'a': traffic between its hosts is not filtered (isolate: false)" "$tmp/err" && ok || bad "never-match warning: $(cat "$tmp/err")"
+
+# --- --json: valid JSON with the same facts
+"$fwctl" --json check tests/malformed/dangling-from.yaml >"$tmp/j" 2>/dev/null
+python3 - "$tmp/j" <<'PY' && ok || bad "check --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1 and d["ok"] is False and d["errors"] == 1, d
+x = d["diagnostics"][0]
+assert (x["line"], x["column"], x["severity"]) == (27, 11, "error"), x
+assert "did you mean 'app'" in x["message"], x
+PY
+"$fwctl" compile --json templates/windows-stack.yaml >"$tmp/j"
+python3 - "$tmp/j" "$src/tests/golden/windows-stack.nft" <<'PY' && ok || bad "compile --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is True
+assert d["ruleset"] == open(sys.argv[2]).read(), "json ruleset differs from text"
+PY
+
+# --- explain: verdicts and the deciding rule, from the compiled plan
+w=templates/windows-stack.yaml
+explain() { # WANT(allow|deny) FROM TO SERVICE [RULE]
+	local want="$1" rule="${5:-}"
+	"$fwctl" explain "$w" "$2" "$3" "$4" >"$tmp/out" 2>"$tmp/err"
+	local code=$?
+	local got=deny
+	[ "$code" -eq 0 ] && got=allow
+	if [ "$code" -ne 0 ] && [ "$code" -ne 3 ]; then
+		bad "explain $2 $3 $4: exit $code: $(cat "$tmp/err")"
+		return
+	fi
+	[ "$(tail -1 "$tmp/out")" = "$got" ] || { bad "explain $2 $3 $4: last line"; return; }
+	if [ "$got" != "$want" ]; then bad "explain $2 $3 $4: $got, expected $want"; return; fi
+	if [ -n "$rule" ] && ! grep -q "'$rule' at " "$tmp/out"; then
+		bad "explain $2 $3 $4: not decided by '$rule': $(cat "$tmp/out")"
+		return
+	fi
+	ok
+}
+explain allow app sql mssql app-to-sql
+explain deny web sql mssql
+explain deny dc sql mssql
+explain deny mail dc smb
+explain deny mail web http                  # isolated dmz
+explain allow mail dc ldap mail-to-dc
+explain allow admin-pc dc rdp it-rdp
+explain allow vpn:alice app rdp it-rdp       # group it via it-admins
+explain deny vpn:bob app rdp
+explain allow vpn:bob app erp sales-erp
+explain allow internet 203.0.113.10 https web-public
+explain allow internet 203.0.113.10 smtp mail-public
+explain deny internet 203.0.113.10 smb
+explain deny internet dc rdp
+explain deny internet 203.0.113.11 ssh
+explain allow 198.51.100.5 firewall ssh admin-ssh
+explain deny 198.51.100.99 firewall ssh
+explain allow admin-pc firewall ssh admin-ssh
+explain deny web firewall ssh
+explain allow app internet https servers-updates
+explain deny app internet ssh
+explain allow admin-pc internet tcp/6667 office-out
+explain allow admin-pc 10.10.130.99 tcp/1   # same non-isolated zone
+"$fwctl" --json explain "$w" app sql mssql >"$tmp/j"
+python3 - "$tmp/j" <<'PY' && ok || bad "explain --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "allow" and d["tenant"] == "acme", d
+p = d["ports"][0]
+assert (p["service"], p["rule"], p["line"]) == ("tcp/1433", "app-to-sql", 65), p
+PY
+expect_exit 2 "$fwctl" explain "$w" nobody sql mssql
+grep -q "'nobody' is not a host" "$tmp/err" && ok || bad "explain unknown: $(cat "$tmp/err")"
+expect_exit 2 "$fwctl" explain "$w" servers sql mssql
+expect_exit 2 "$fwctl" bogus
+expect_exit 0 "$fwctl" --help
+grep -q "explain PATH FROM TO SERVICE" "$tmp/out" && ok || bad "--help text"
+expect_exit 0 "$fwctl" --version
+
+echo "fwctl: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
