@@ -14,10 +14,8 @@ static void rule_free(struct fw_plan_rule *r)
 	free(r->stmts);
 }
 
-void plan_free(struct fw_plan *plan)
+void plan_clear(struct fw_plan *plan)
 {
-	if (!plan)
-		return;
 	for (size_t t = 0; t < plan->n_tables; t++) {
 		struct fw_plan_table *tb = &plan->tables[t];
 
@@ -32,6 +30,14 @@ void plan_free(struct fw_plan *plan)
 		free(tb->chains);
 	}
 	free(plan->tables);
+	memset(plan, 0, sizeof(*plan));
+}
+
+void plan_free(struct fw_plan *plan)
+{
+	if (!plan)
+		return;
+	plan_clear(plan);
 	free(plan);
 }
 

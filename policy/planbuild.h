@@ -34,6 +34,9 @@ void pb_verdict(struct pb *b, struct fw_plan_rule *r, enum fw_verdict v, const c
 void pb_nat(struct pb *b, struct fw_plan_rule *r, enum fw_stmt_kind kind,
 	    const struct fw_prefix *addr, uint16_t port);
 
+/* Frees what a plan holds but not the plan itself (plans built on the stack). */
+void plan_clear(struct fw_plan *plan);
+
 struct fw_val val_u8(uint8_t v);
 struct fw_val val_u8_range(uint8_t lo, uint8_t hi);
 struct fw_val val_port_range(uint16_t lo, uint16_t hi);
