@@ -15,9 +15,9 @@
 #include "fwd/plan.h"
 #include "fwd/policy.h"
 
-#define N_ZONES 10
+#define N_ZONES        10
 #define HOSTS_PER_ZONE 100
-#define N_RULES 10000
+#define N_RULES        10000
 
 static uint32_t rng = 12345;
 
@@ -29,31 +29,34 @@ static uint32_t next_rand(void)
 
 static char *generate(size_t *len)
 {
-	static const char *const svcs[] = {"ssh", "https", "mssql", "rdp", "tcp/8080",
-					   "udp/5000-5010", "smb", "ldap", "icmp", "postgres"};
+	static const char *const svcs[] = {"ssh",           "https", "mssql", "rdp",  "tcp/8080",
+	                                   "udp/5000-5010", "smb",   "ldap",  "icmp", "postgres"};
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
 	if (!f)
 		return NULL;
-	fprintf(f, "tenant: {name: bench, id: 1}\nuplink: {interface: eth0, addresses: [203.0.113.1]}\nzones:\n");
+	fprintf(f, "tenant: {name: bench, id: 1}\nuplink: {interface: eth0, addresses: "
+	           "[203.0.113.1]}\nzones:\n");
 	for (int z = 0; z < N_ZONES; z++)
 		fprintf(f, "  z%d: {vlan: %d, subnet: 10.%d.0.0/24, isolate: %s}\n", z, 100 + z, z,
-			z % 2 ? "true" : "false");
+		        z % 2 ? "true" : "false");
 	fprintf(f, "hosts:\n");
 	for (int z = 0; z < N_ZONES; z++)
 		for (int h = 0; h < HOSTS_PER_ZONE; h++)
-			fprintf(f, "  h%d-%d: {zone: z%d, address: 10.%d.0.%d}\n", z, h, z, z, h + 10);
+			fprintf(f, "  h%d-%d: {zone: z%d, address: 10.%d.0.%d}\n", z, h, z, z,
+			        h + 10);
 	fprintf(f, "rules:\n");
 	for (int r = 0; r < N_RULES; r++) {
 		int zs = (int)(next_rand() % N_ZONES), zd = (int)(next_rand() % N_ZONES);
 		if (zs == zd && zs % 2 == 0)
 			zd = (zd + 1) % N_ZONES; /* open zones do not filter inside */
-		int hs = (int)(next_rand() % HOSTS_PER_ZONE), hd = (int)(next_rand() % HOSTS_PER_ZONE);
+		int hs = (int)(next_rand() % HOSTS_PER_ZONE),
+		    hd = (int)(next_rand() % HOSTS_PER_ZONE);
 		if (zs == zd && hs == hd)
 			hd = (hd + 1) % HOSTS_PER_ZONE;
 		fprintf(f, "  - {from: h%d-%d, to: h%d-%d, allow: %s}\n", zs, hs, zd, hd,
-			svcs[next_rand() % (sizeof(svcs) / sizeof(svcs[0]))]);
+		        svcs[next_rand() % (sizeof(svcs) / sizeof(svcs[0]))]);
 	}
 	fclose(f);
 	return buf;
@@ -133,7 +136,8 @@ int main(int argc, char **argv)
 	printf("input: %d hosts, %d rules, %zu bytes of YAML\n", N_ZONES * HOSTS_PER_ZONE, N_RULES,
 	       len);
 	printf("output: %zu set elements, %zu warnings\n", elems, warnings);
-	printf("median of %d runs: load+check %.1f ms, compile %.1f ms, render %.1f ms, total %.1f ms\n",
+	printf("median of %d runs: load+check %.1f ms, compile %.1f ms, render %.1f ms, total %.1f "
+	       "ms\n",
 	       runs, t_load[runs / 2], t_comp[runs / 2], t_render[runs / 2],
 	       t_load[runs / 2] + t_comp[runs / 2] + t_render[runs / 2]);
 	printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);

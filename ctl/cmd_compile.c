@@ -30,7 +30,7 @@ int cmd_compile(struct ctl *ctl, int argc, char **argv)
 	code = fw_diags_has_errors(&d) ? EXIT_ERRORS : r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (ctl->json) {
 		print_json(json_pack("{s:i, s:b, s:s?, s:o}", "version", 1, "ok", code == EXIT_OK,
-				     "ruleset", text, "diagnostics", diags_to_json(&d)));
+		                     "ruleset", text, "diagnostics", diags_to_json(&d)));
 	} else {
 		print_diags_text(&d);
 		if (text)

@@ -21,7 +21,10 @@ static void port_text(const struct fw_port_spec *s, char *buf, size_t size)
 	if (s->proto == 6 || s->proto == 17)
 		snprintf(buf, size, "%s/%u", s->proto == 6 ? "tcp" : "udp", s->lo);
 	else
-		snprintf(buf, size, "%s", s->proto == 1 ? "icmp" : s->proto == 58 ? "icmpv6" : "any");
+		snprintf(buf, size, "%s",
+		         s->proto == 1    ? "icmp"
+		         : s->proto == 58 ? "icmpv6"
+		                          : "any");
 }
 
 /* "rule 'app-to-sql' (acme.yaml:88:5)" or "default deny (fwd_acme forward)" */
@@ -31,7 +34,7 @@ static void reason(const struct fw_explain_port *p, char *buf, size_t size)
 
 	if (e->origin.id)
 		snprintf(buf, size, "'%s' at %s:%u:%u", e->origin.id, e->origin.loc.file,
-			 e->origin.loc.line, e->origin.loc.col);
+		         e->origin.loc.line, e->origin.loc.col);
 	else if (p->allowed && !e->table[0])
 		snprintf(buf, size, "the zone is not isolated");
 	else if (p->allowed)
@@ -62,8 +65,8 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 	if (fw_diags_has_errors(&d) || r < 0) {
 		code = fw_diags_has_errors(&d) && !p ? EXIT_ERRORS : EXIT_USAGE;
 		if (ctl->json)
-			print_json(json_pack("{s:i, s:b, s:o}", "version", 1, "ok", 0, "diagnostics",
-					     diags_to_json(&d)));
+			print_json(json_pack("{s:i, s:b, s:o}", "version", 1, "ok", 0,
+			                     "diagnostics", diags_to_json(&d)));
 		else
 			for (size_t i = 0; i < d.n; i++) {
 				char *s = fw_diag_format(&d.v[i]);
@@ -80,19 +83,19 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 			char pt[32];
 			port_text(&ep->spec, pt, sizeof(pt));
 			json_array_append_new(
-				ports,
-				json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:s, s:s, s:b, s:s}",
-					  "service", pt, "verdict", ep->allowed ? "allow" : "deny",
-					  "rule", ep->eval.origin.id, "file", ep->eval.origin.loc.file,
-					  "line", (json_int_t)ep->eval.origin.loc.line, "column",
-					  (json_int_t)ep->eval.origin.loc.col, "table", ep->eval.table,
-					  "chain", ep->eval.chain, "nat", ep->eval.nat, "path",
-					  ep->path));
+			    ports,
+			    json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:s, s:s, s:b, s:s}",
+			              "service", pt, "verdict", ep->allowed ? "allow" : "deny",
+			              "rule", ep->eval.origin.id, "file", ep->eval.origin.loc.file,
+			              "line", (json_int_t)ep->eval.origin.loc.line, "column",
+			              (json_int_t)ep->eval.origin.loc.col, "table", ep->eval.table,
+			              "chain", ep->eval.chain, "nat", ep->eval.nat, "path",
+			              ep->path));
 		}
-		print_json(json_pack("{s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "version", 1,
-				     "ok", 1, "tenant", ex.tenant->name, "from", ex.from, "to", ex.to,
-				     "service", argv[3], "verdict", ex.allowed ? "allow" : "deny",
-				     "ports", ports));
+		print_json(json_pack("{s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "version", 1, "ok",
+		                     1, "tenant", ex.tenant->name, "from", ex.from, "to", ex.to,
+		                     "service", argv[3], "verdict", ex.allowed ? "allow" : "deny",
+		                     "ports", ports));
 	} else {
 		printf("%s -> %s: %s\n", ex.from, ex.to, argv[3]);
 		for (size_t i = 0; i < ex.n_ports; i++) {

@@ -8,10 +8,10 @@
 #include "fwd/diag.h"
 
 /* Exit codes: documented in fwctl(8). */
-#define EXIT_OK 0
+#define EXIT_OK     0
 #define EXIT_ERRORS 1 /* the policy has errors */
-#define EXIT_USAGE 2  /* bad command line, unreadable input */
-#define EXIT_DENY 3   /* explain: the flow is denied */
+#define EXIT_USAGE  2 /* bad command line, unreadable input */
+#define EXIT_DENY   3 /* explain: the flow is denied */
 
 struct ctl {
 	bool json;

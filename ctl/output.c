@@ -21,9 +21,9 @@ json_t *diags_to_json(const struct fw_diags *d)
 	for (size_t i = 0; arr && i < d->n; i++) {
 		const struct fw_diag *x = &d->v[i];
 		json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:s}", "severity",
-				      x->sev == FW_SEV_ERROR ? "error" : "warning", "file",
-				      x->loc.file, "line", (json_int_t)x->loc.line, "column",
-				      (json_int_t)x->loc.col, "message", x->msg);
+		                      x->sev == FW_SEV_ERROR ? "error" : "warning", "file",
+		                      x->loc.file, "line", (json_int_t)x->loc.line, "column",
+		                      (json_int_t)x->loc.col, "message", x->msg);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return NULL;

@@ -5,16 +5,24 @@
 #include "fwd/policy.h"
 #include "util.h"
 
-#define TCP(a, b) {.proto = 6, .lo = (a), .hi = (b)}
-#define UDP(a, b) {.proto = 17, .lo = (a), .hi = (b)}
-#define ICMP {.proto = 1, .lo = 0, .hi = 65535}
+#define TCP(a, b)                                                                                  \
+	{                                                                                          \
+		.proto = 6, .lo = (a), .hi = (b)                                                   \
+	}
+#define UDP(a, b)                                                                                  \
+	{                                                                                          \
+		.proto = 17, .lo = (a), .hi = (b)                                                  \
+	}
+#define ICMP                                                                                       \
+	{                                                                                          \
+		.proto = 1, .lo = 0, .hi = 65535                                                   \
+	}
 
 /* Everything a Windows domain member needs from a domain controller. */
 static struct fw_port_spec p_ad[] = {
-	UDP(53, 53),   TCP(53, 53),     TCP(88, 88),       UDP(88, 88),   UDP(123, 123),
-	TCP(135, 135), TCP(139, 139),   TCP(389, 389),     UDP(389, 389), TCP(445, 445),
-	TCP(464, 464), UDP(464, 464),   TCP(636, 636),     TCP(3268, 3269),
-	TCP(49152, 65535),
+    UDP(53, 53),   TCP(53, 53),   TCP(88, 88),   UDP(88, 88),     UDP(123, 123),
+    TCP(135, 135), TCP(139, 139), TCP(389, 389), UDP(389, 389),   TCP(445, 445),
+    TCP(464, 464), UDP(464, 464), TCP(636, 636), TCP(3268, 3269), TCP(49152, 65535),
 };
 static struct fw_port_spec p_dhcp[] = {UDP(67, 68)};
 static struct fw_port_spec p_dns[] = {UDP(53, 53), TCP(53, 53)};
@@ -48,43 +56,46 @@ static struct fw_port_spec p_syslog[] = {UDP(514, 514)};
 static struct fw_port_spec p_winrm[] = {TCP(5985, 5986)};
 static struct fw_port_spec p_wireguard[] = {UDP(51820, 51820)};
 
-#define SVC(n, p) {.name = (char *)(n), .ports = (p), .n_ports = ARRAY_SIZE(p), .builtin = true}
+#define SVC(n, p)                                                                                  \
+	{                                                                                          \
+		.name = (char *)(n), .ports = (p), .n_ports = ARRAY_SIZE(p), .builtin = true       \
+	}
 
 /* Sorted by name: fw_catalogue_find() bisects. */
 static const struct fw_service catalogue[] = {
-	SVC("ad", p_ad),
-	SVC("dhcp", p_dhcp),
-	SVC("dns", p_dns),
-	SVC("ftp", p_ftp),
-	SVC("global-catalog", p_gc),
-	SVC("http", p_http),
-	SVC("https", p_https),
-	SVC("icmp", p_icmp),
-	SVC("imap", p_imap),
-	SVC("imaps", p_imaps),
-	SVC("kerberos", p_kerberos),
-	SVC("kpasswd", p_kpasswd),
-	SVC("ldap", p_ldap),
-	SVC("ldaps", p_ldaps),
-	SVC("msrpc", p_msrpc),
-	SVC("mssql", p_mssql),
-	SVC("mysql", p_mysql),
-	SVC("netbios", p_netbios),
-	SVC("ntp", p_ntp),
-	SVC("ping", p_icmp),
-	SVC("pop3s", p_pop3s),
-	SVC("postgres", p_postgres),
-	SVC("rdp", p_rdp),
-	SVC("rpc-dynamic", p_rpcdyn),
-	SVC("smb", p_smb),
-	SVC("smtp", p_smtp),
-	SVC("smtps", p_smtps),
-	SVC("snmp", p_snmp),
-	SVC("ssh", p_ssh),
-	SVC("submission", p_submission),
-	SVC("syslog", p_syslog),
-	SVC("winrm", p_winrm),
-	SVC("wireguard", p_wireguard),
+    SVC("ad", p_ad),
+    SVC("dhcp", p_dhcp),
+    SVC("dns", p_dns),
+    SVC("ftp", p_ftp),
+    SVC("global-catalog", p_gc),
+    SVC("http", p_http),
+    SVC("https", p_https),
+    SVC("icmp", p_icmp),
+    SVC("imap", p_imap),
+    SVC("imaps", p_imaps),
+    SVC("kerberos", p_kerberos),
+    SVC("kpasswd", p_kpasswd),
+    SVC("ldap", p_ldap),
+    SVC("ldaps", p_ldaps),
+    SVC("msrpc", p_msrpc),
+    SVC("mssql", p_mssql),
+    SVC("mysql", p_mysql),
+    SVC("netbios", p_netbios),
+    SVC("ntp", p_ntp),
+    SVC("ping", p_icmp),
+    SVC("pop3s", p_pop3s),
+    SVC("postgres", p_postgres),
+    SVC("rdp", p_rdp),
+    SVC("rpc-dynamic", p_rpcdyn),
+    SVC("smb", p_smb),
+    SVC("smtp", p_smtp),
+    SVC("smtps", p_smtps),
+    SVC("snmp", p_snmp),
+    SVC("ssh", p_ssh),
+    SVC("submission", p_submission),
+    SVC("syslog", p_syslog),
+    SVC("winrm", p_winrm),
+    SVC("wireguard", p_wireguard),
 };
 
 const struct fw_service *fw_catalogue_find(const char *name)

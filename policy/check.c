@@ -20,7 +20,7 @@ struct net {
 };
 
 static void err_at(struct fw_diags *d, const struct fw_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void err_at(struct fw_diags *d, const struct fw_loc *loc, const char *fmt, ...)
 {
@@ -35,18 +35,18 @@ static void err_at(struct fw_diags *d, const struct fw_loc *loc, const char *fmt
 
 /* "(first at 12:5)" in the same file, "(first at other.yaml:12:5)" elsewhere. */
 static const char *where(const struct fw_loc *first, const struct fw_loc *here, char *buf,
-			 size_t size)
+                         size_t size)
 {
 	if (first->file && here->file && !strcmp(first->file, here->file))
 		snprintf(buf, size, "%u:%u", first->line, first->col);
 	else
 		snprintf(buf, size, "%s:%u:%u", first->file ? first->file : "?", first->line,
-			 first->col);
+		         first->col);
 	return buf;
 }
 
 static int push_net(struct net **v, size_t *n, size_t *cap, const struct fw_prefix *p,
-		    const struct fw_tenant *t, struct fw_loc loc, const char *kind, const char *a)
+                    const struct fw_tenant *t, struct fw_loc loc, const char *kind, const char *a)
 {
 	struct net *x = fw_push((void **)v, n, cap, sizeof(**v));
 
@@ -77,18 +77,18 @@ static void check_networks(struct fw_policy *p, struct fw_diags *d)
 			const struct fw_zone *z = &t->zones[i];
 			if (z->has_subnet4)
 				push_net(&v, &n, &cap, &z->subnet4, t, z->subnet4_loc, "zone",
-					 z->name);
+				         z->name);
 			if (z->has_subnet6)
 				push_net(&v, &n, &cap, &z->subnet6, t, z->subnet6_loc, "zone",
-					 z->name);
+				         z->name);
 		}
 		if (t->vpn.present && t->vpn.pool.family)
 			push_net(&v, &n, &cap, &t->vpn.pool, t, t->vpn.loc, "the VPN pool", NULL);
 		for (size_t i = 0; i < t->vpn.n_sites; i++)
 			for (size_t j = 0; j < t->vpn.sites[i].n_networks; j++)
 				push_net(&v, &n, &cap, &t->vpn.sites[i].networks[j], t,
-					 t->vpn.sites[i].network_locs[j], "VPN site",
-					 t->vpn.sites[i].name);
+				         t->vpn.sites[i].network_locs[j], "VPN site",
+				         t->vpn.sites[i].name);
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++) {
@@ -97,8 +97,9 @@ static void check_networks(struct fw_policy *p, struct fw_diags *d)
 			fw_prefix_format(&v[i].p, a, sizeof(a));
 			fw_prefix_format(&v[j].p, b, sizeof(b));
 			if (v[i].t == v[j].t)
-				err_at(d, &v[i].loc, "%s of %s overlaps %s of %s (%s)", a, v[i].what,
-				       b, v[j].what, where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				err_at(d, &v[i].loc, "%s of %s overlaps %s of %s (%s)", a,
+				       v[i].what, b, v[j].what,
+				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			else
 				err_at(d, &v[i].loc,
 				       "%s of %s overlaps %s of %s in tenant '%s' (%s); tenants of "
@@ -124,8 +125,9 @@ static void check_appliance_unique(struct fw_policy *p, struct fw_diags *d)
 				err_at(d, &t->loc, "tenant name '%s' is already used (%s)", t->name,
 				       where(&u->loc, &t->loc, wb, sizeof(wb)));
 			if (t->id && t->id == u->id)
-				err_at(d, &t->loc, "tenant id %u is already used by tenant '%s' (%s)",
-				       t->id, u->name, where(&u->loc, &t->loc, wb, sizeof(wb)));
+				err_at(d, &t->loc,
+				       "tenant id %u is already used by tenant '%s' (%s)", t->id,
+				       u->name, where(&u->loc, &t->loc, wb, sizeof(wb)));
 			if (t->vpn.present && u->vpn.present && t->vpn.listen_port &&
 			    t->vpn.listen_port == u->vpn.listen_port)
 				err_at(d, &t->vpn.loc,
@@ -135,14 +137,15 @@ static void check_appliance_unique(struct fw_policy *p, struct fw_diags *d)
 			for (size_t i = 0; i < t->n_public; i++)
 				for (size_t j = 0; j < u->n_public; j++)
 					if (!memcmp(&t->public_addrs[i], &u->public_addrs[j],
-						    sizeof(struct fw_prefix))) {
+					            sizeof(struct fw_prefix))) {
 						char a[64];
 						fw_addr_format(&t->public_addrs[i], a, sizeof(a));
 						err_at(d, &t->public_locs[i],
-						       "public address %s is already used by tenant '%s' (%s)", a,
-						       u->name,
-						       where(&u->public_locs[j], &t->public_locs[i], wb,
-							     sizeof(wb)));
+						       "public address %s is already used by "
+						       "tenant '%s' (%s)",
+						       a, u->name,
+						       where(&u->public_locs[j], &t->public_locs[i],
+						             wb, sizeof(wb)));
 					}
 		}
 	}
@@ -169,7 +172,7 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 			if (!x)
 				goto out;
 			*x = (struct ifn){t->zones[i].ifname, t, t->zones[i].loc, t->zones[i].vlan,
-					  t->zones[i].name};
+			                  t->zones[i].name};
 		}
 		if (t->vpn.present) {
 			struct ifn *x = fw_push((void **)&v, &n, &cap, sizeof(*v));
@@ -182,7 +185,7 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 		const struct fw_tenant *t = v[i].t;
 
 		if (v[i].name[0] && (!strcmp(v[i].name, t->uplink_if) ||
-				     (t->trunk_if[0] && !strcmp(v[i].name, t->trunk_if))))
+		                     (t->trunk_if[0] && !strcmp(v[i].name, t->trunk_if))))
 			err_at(d, &v[i].loc, "interface '%s' is the tenant's uplink or trunk",
 			       v[i].name);
 		for (size_t j = 0; j < i; j++) {
@@ -190,8 +193,9 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 			const char *oname = v[j].t == t ? "" : v[j].t->name;
 
 			if (v[i].vlan && v[i].vlan == v[j].vlan)
-				err_at(d, &v[i].loc, "VLAN %u is already used by zone '%s'%s%s (%s)",
-				       v[i].vlan, v[j].zone, other, oname,
+				err_at(d, &v[i].loc,
+				       "VLAN %u is already used by zone '%s'%s%s (%s)", v[i].vlan,
+				       v[j].zone, other, oname,
 				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			else if (v[i].name[0] && !strcmp(v[i].name, v[j].name))
 				err_at(d, &v[i].loc, "interface '%s' is already used%s%s (%s)",
@@ -213,19 +217,24 @@ static void check_hosts(const struct fw_tenant *t, struct fw_diags *d)
 		for (size_t j = 0; j < i; j++) {
 			const struct fw_host *o = &t->hosts[j];
 
-			if (h->has_addr4 && o->has_addr4 && !memcmp(&h->addr4, &o->addr4, sizeof(h->addr4))) {
+			if (h->has_addr4 && o->has_addr4 &&
+			    !memcmp(&h->addr4, &o->addr4, sizeof(h->addr4))) {
 				fw_addr_format(&h->addr4, a, sizeof(a));
-				err_at(d, &h->addr4_loc, "address %s is already used by host '%s' (%s)",
-				       a, o->name, where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
+				err_at(d, &h->addr4_loc,
+				       "address %s is already used by host '%s' (%s)", a, o->name,
+				       where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
 			}
-			if (h->has_addr6 && o->has_addr6 && !memcmp(&h->addr6, &o->addr6, sizeof(h->addr6))) {
+			if (h->has_addr6 && o->has_addr6 &&
+			    !memcmp(&h->addr6, &o->addr6, sizeof(h->addr6))) {
 				fw_addr_format(&h->addr6, a, sizeof(a));
-				err_at(d, &h->addr6_loc, "address %s is already used by host '%s' (%s)",
-				       a, o->name, where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
+				err_at(d, &h->addr6_loc,
+				       "address %s is already used by host '%s' (%s)", a, o->name,
+				       where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
 			}
 			if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6))
-				err_at(d, &h->loc, "host '%s' has the MAC address of host '%s' (%s)",
-				       h->name, o->name, where(&o->loc, &h->loc, wb, sizeof(wb)));
+				err_at(d, &h->loc,
+				       "host '%s' has the MAC address of host '%s' (%s)", h->name,
+				       o->name, where(&o->loc, &h->loc, wb, sizeof(wb)));
 		}
 	}
 }
@@ -254,7 +263,8 @@ static void check_groups(const struct fw_tenant *t, struct fw_diags *d)
 		if (!state)
 			return;
 		if (group_cycle(t, g, state))
-			err_at(d, &t->groups[g].loc, "group '%s' contains itself", t->groups[g].name);
+			err_at(d, &t->groups[g].loc, "group '%s' contains itself",
+			       t->groups[g].name);
 		free(state);
 	}
 }
@@ -274,10 +284,11 @@ static void check_cidr(const struct fw_tenant *t, const struct fw_ref *r, struct
 
 		if (has && fw_prefix_overlaps(sn, &r->cidr) && !fw_prefix_contains(sn, &r->cidr)) {
 			fw_prefix_format(sn, b, sizeof(b));
-			err_at(d, &r->loc,
-			       "%s is larger than zone '%s' (%s); name the zone, or a prefix inside "
-			       "one zone",
-			       a, z->name, b);
+			err_at(
+			    d, &r->loc,
+			    "%s is larger than zone '%s' (%s); name the zone, or a prefix inside "
+			    "one zone",
+			    a, z->name, b);
 			return;
 		}
 	}
@@ -328,17 +339,22 @@ static void check_publish(const struct fw_tenant *t, struct fw_diags *d)
 			for (size_t x = 0; x < a->n_allow; x++)
 				for (size_t y = 0; y < b->n_allow; y++)
 					for (size_t pa = 0; pa < a->allow[x].n_ports; pa++)
-						for (size_t pb = 0; pb < b->allow[y].n_ports; pb++) {
-							const struct fw_port_spec *p = &a->allow[x].ports[pa];
-							const struct fw_port_spec *q = &b->allow[y].ports[pb];
-							if (p->proto == q->proto && p->lo <= q->hi &&
-							    q->lo <= p->hi) {
+						for (size_t pb = 0; pb < b->allow[y].n_ports;
+						     pb++) {
+							const struct fw_port_spec *p =
+							    &a->allow[x].ports[pa];
+							const struct fw_port_spec *q =
+							    &b->allow[y].ports[pb];
+							if (p->proto == q->proto &&
+							    p->lo <= q->hi && q->lo <= p->hi) {
 								err_at(d, &a->allow[x].loc,
-								       "%s/%u-%u on this address is already "
+								       "%s/%u-%u on this address "
+								       "is already "
 								       "published by '%s' (%s)",
-								       fw_proto_name(p->proto), p->lo, p->hi,
-								       b->id,
-								       where(&b->loc, &a->loc, wb, sizeof(wb)));
+								       fw_proto_name(p->proto),
+								       p->lo, p->hi, b->id,
+								       where(&b->loc, &a->loc, wb,
+								             sizeof(wb)));
 								goto next;
 							}
 						}

@@ -14,19 +14,19 @@
 #include "planbuild.h"
 #include "util.h"
 
-#define PRIO_FILTER 0
-#define PRIO_BASE 10 /* after every tenant's chains */
+#define PRIO_FILTER        0
+#define PRIO_BASE          10 /* after every tenant's chains */
 #define PRIO_BRIDGE_FILTER (-200)
-#define PRIO_RPF (-150)
+#define PRIO_RPF           (-150)
 
 static const enum fw_sel SEL_FWD4P[] = {FW_SEL_IP_SADDR, FW_SEL_IP_DADDR, FW_SEL_L4PROTO,
-					FW_SEL_TH_DPORT};
+                                        FW_SEL_TH_DPORT};
 static const enum fw_sel SEL_FWD6P[] = {FW_SEL_IP6_SADDR, FW_SEL_IP6_DADDR, FW_SEL_L4PROTO,
-					FW_SEL_TH_DPORT};
+                                        FW_SEL_TH_DPORT};
 static const enum fw_sel SEL_REV4P[] = {FW_SEL_IP_DADDR, FW_SEL_IP_SADDR, FW_SEL_L4PROTO,
-					FW_SEL_TH_SPORT};
+                                        FW_SEL_TH_SPORT};
 static const enum fw_sel SEL_REV6P[] = {FW_SEL_IP6_DADDR, FW_SEL_IP6_SADDR, FW_SEL_L4PROTO,
-					FW_SEL_TH_SPORT};
+                                        FW_SEL_TH_SPORT};
 static const enum fw_sel SEL_IN4P[] = {FW_SEL_IP_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
 static const enum fw_sel SEL_IN6P[] = {FW_SEL_IP6_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
 
@@ -125,7 +125,7 @@ static void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where
 
 /* Lookup rules for a flows bundle (created sets only). */
 static void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
-			 const struct fw_origin *origin, bool count, bool log, const char *logp)
+                         const struct fw_origin *origin, bool count, bool log, const char *logp)
 {
 	char name[2 * FW_OBJ_NAME_MAX + 8];
 
@@ -135,7 +135,8 @@ static void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool
 			const enum fw_sel *sel;
 			uint8_t n;
 
-			snprintf(name, sizeof(name), "%s.%d%s", prefix, fam ? 6 : 4, ports ? "p" : "a");
+			snprintf(name, sizeof(name), "%s.%d%s", prefix, fam ? 6 : 4,
+			         ports ? "p" : "a");
 			if (!emit_cover(b, c, name, in))
 				continue;
 			if (in) {
@@ -180,7 +181,7 @@ static void emit_forward(struct pb *b, struct tenant_flows *tf)
 	}
 	pairs = pb_set(b, "pairs", kpair, 2, false, true);
 	base = pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_FILTER,
-			FW_VERDICT_ACCEPT);
+	                FW_VERDICT_ACCEPT);
 	/* Packets that touch none of our interfaces belong to another tenant. */
 	r = pb_rule(b, NULL);
 	pb_lookup(b, r, sif, 1, true, false, "ifaces");
@@ -310,11 +311,12 @@ static void emit_nat(struct pb *b, const struct tenant_flows *tf)
 
 	if (t->n_publish) {
 		pb_chain(b, "prerouting.nat", FW_HOOK_PREROUTING, FW_CHAIN_NAT, -100,
-			 FW_VERDICT_ACCEPT);
+		         FW_VERDICT_ACCEPT);
 		for (size_t i = 0; i < t->n_publish; i++) {
 			const struct fw_publish *p = &t->publish[i];
 			const struct fw_host *h = &t->hosts[p->host];
-			const struct fw_prefix *to = p->public_addr.family == 4 ? &h->addr4 : &h->addr6;
+			const struct fw_prefix *to =
+			    p->public_addr.family == 4 ? &h->addr4 : &h->addr6;
 			bool v6 = p->public_addr.family == 6;
 			size_t n_from = p->n_from ? p->n_from : 1;
 			struct fw_origin o = {.id = p->id, .loc = p->loc};
@@ -322,11 +324,13 @@ static void emit_nat(struct pb *b, const struct tenant_flows *tf)
 			for (size_t f = 0; f < n_from; f++) {
 				const struct fw_ref *fr = p->n_from ? &p->from[f] : NULL;
 
-				if (fr && fr->kind == FW_REF_CIDR && fr->cidr.family != p->public_addr.family)
+				if (fr && fr->kind == FW_REF_CIDR &&
+				    fr->cidr.family != p->public_addr.family)
 					continue;
 				for (size_t a = 0; a < p->n_allow; a++)
 					for (size_t k = 0; k < p->allow[a].n_ports; k++) {
-						const struct fw_port_spec *ps = &p->allow[a].ports[k];
+						const struct fw_port_spec *ps =
+						    &p->allow[a].ports[k];
 						struct fw_val dst = val_prefix(&p->public_addr);
 						struct fw_val proto = val_u8(ps->proto);
 						struct fw_val port = val_port_range(ps->lo, ps->hi);
@@ -335,11 +339,14 @@ static void emit_nat(struct pb *b, const struct tenant_flows *tf)
 						pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
 						if (fr && fr->kind == FW_REF_CIDR) {
 							struct fw_val src = val_prefix(&fr->cidr);
-							pb_cmp(b, r, v6 ? FW_SEL_IP6_SADDR : FW_SEL_IP_SADDR,
+							pb_cmp(b, r,
+							       v6 ? FW_SEL_IP6_SADDR
+							          : FW_SEL_IP_SADDR,
 							       false, &src);
 						}
-						pb_cmp(b, r, v6 ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR, false,
-						       &dst);
+						pb_cmp(b, r,
+						       v6 ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR,
+						       false, &dst);
 						pb_cmp(b, r, FW_SEL_L4PROTO, false, &proto);
 						pb_cmp(b, r, FW_SEL_TH_DPORT, false, &port);
 						pb_nat(b, r, FW_ST_DNAT, to, p->to_port);
@@ -349,7 +356,7 @@ static void emit_nat(struct pb *b, const struct tenant_flows *tf)
 	}
 	if (t->n_egress) {
 		pb_chain(b, "postrouting.nat", FW_HOOK_POSTROUTING, FW_CHAIN_NAT, 100,
-			 FW_VERDICT_ACCEPT);
+		         FW_VERDICT_ACCEPT);
 		for (size_t i = 0; i < t->n_egress; i++) {
 			const struct fw_egress *e = &t->egress[i];
 			struct fw_origin o = {.id = e->id, .loc = e->loc};
@@ -366,8 +373,8 @@ static void emit_nat(struct pb *b, const struct tenant_flows *tf)
 				struct fw_val sv = val_prefix(p);
 				r = pb_rule(b, &o);
 				pb_cmp(b, r, FW_SEL_OIFNAME, false, &up);
-				pb_cmp(b, r, p->family == 4 ? FW_SEL_IP_SADDR : FW_SEL_IP6_SADDR, false,
-				       &sv);
+				pb_cmp(b, r, p->family == 4 ? FW_SEL_IP_SADDR : FW_SEL_IP6_SADDR,
+				       false, &sv);
 				if (e->has_snat)
 					pb_nat(b, r, FW_ST_SNAT, &e->snat, 0);
 				else
@@ -394,7 +401,7 @@ static void emit_l2(struct pb *b, struct tenant_flows *tf)
 	snprintf(tname, sizeof(tname), "fwd_%s_l2", t->name);
 	pb_table(b, FW_FAMILY_BRIDGE, tname, t->name);
 	pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_BRIDGE_FILTER,
-		 FW_VERDICT_ACCEPT);
+	         FW_VERDICT_ACCEPT);
 	for (size_t z = 0; z < t->n_zones; z++) {
 		const struct fw_zone *zn = &t->zones[z];
 
@@ -435,7 +442,8 @@ static void emit_l2(struct pb *b, struct tenant_flows *tf)
 				r = pb_rule(b, NULL);
 				pb_cmp(b, r, FW_SEL_L4PROTO, false, &tcp);
 				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
-				pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK, FW_TCP_SYN);
+				pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK,
+				        FW_TCP_SYN);
 				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
 				r = pb_rule(b, NULL);
 				pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
@@ -461,10 +469,10 @@ static void emit_l2(struct pb *b, struct tenant_flows *tf)
 static void emit_base(struct pb *b, const struct fw_policy *p)
 {
 	static const enum fw_key kif[] = {FW_KEY_IFNAME}, k4[] = {FW_KEY_IPV4},
-				 k6[] = {FW_KEY_IPV6}, kport[] = {FW_KEY_PORT};
+	                         k6[] = {FW_KEY_IPV6}, kport[] = {FW_KEY_PORT};
 	static const enum fw_sel sif[] = {FW_SEL_IIFNAME}, sof[] = {FW_SEL_OIFNAME},
-				 s4[] = {FW_SEL_IP_DADDR}, s6[] = {FW_SEL_IP6_DADDR},
-				 sport[] = {FW_SEL_TH_DPORT};
+	                         s4[] = {FW_SEL_IP_DADDR}, s6[] = {FW_SEL_IP6_DADDR},
+	                         sport[] = {FW_SEL_TH_DPORT};
 	size_t ifaces, pub4, pub6, ports;
 	bool has4 = false, has6 = false, hasport = false;
 	struct fw_plan_rule *r;

@@ -9,7 +9,7 @@
 /* A side is where traffic enters or leaves the firewall: side 0 is the
  * internet (uplink), 1..n_zones the zones, n_zones+1 the VPN interface. */
 #define SIDE_INTERNET 0u
-#define SIDE_ZONE(i) ((size_t)(i) + 1)
+#define SIDE_ZONE(i)  ((size_t)(i) + 1)
 
 struct ep {
 	size_t side;

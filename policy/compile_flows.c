@@ -66,7 +66,7 @@ static size_t cidr_side(const struct fw_tenant *t, const struct fw_prefix *p)
 }
 
 static int expand_depth(const struct fw_tenant *t, const struct fw_ref *r, struct eplist *out,
-			unsigned depth)
+                        unsigned depth)
 {
 	size_t vpn = side_count(t) - 1;
 	struct fw_prefix any4 = {.family = 4}, any6 = {.family = 6};
@@ -126,7 +126,7 @@ int expand_ref(const struct fw_tenant *t, const struct fw_ref *r, struct eplist 
 }
 
 static int expand_refs(const struct fw_tenant *t, const struct fw_ref *r, size_t n,
-		       struct eplist *out)
+                       struct eplist *out)
 {
 	int e = 0;
 
@@ -158,12 +158,11 @@ struct item_stats {
 	bool several;
 	bool intra_open; /* hit a non-isolated zone to itself */
 	const char *open_zone;
-	bool self;       /* a host to itself */
-	bool family_mismatch_only;
+	bool self; /* a host to itself */
 };
 
 static int insert(struct flows *f, const struct ep *s, const struct ep *d,
-		  const struct fw_port_spec *ps, const struct fw_origin *o, struct item_stats *st)
+                  const struct fw_port_spec *ps, const struct fw_origin *o, struct item_stats *st)
 {
 	struct box b = {.origin = *o};
 	struct cover_result res;
@@ -197,7 +196,7 @@ static int insert(struct flows *f, const struct ep *s, const struct ep *d,
 }
 
 static struct counted *counted_get(struct tenant_flows *tf, const struct fw_origin *o, bool log,
-				   size_t src, size_t dst)
+                                   size_t src, size_t dst)
 {
 	struct counted *c;
 
@@ -217,9 +216,10 @@ static struct counted *counted_get(struct tenant_flows *tf, const struct fw_orig
 }
 
 /* Forward flows of one item: every source x destination x service. */
-static int item_forward(struct tenant_flows *tf, const struct fw_origin *o, const struct eplist *src,
-			const struct eplist *dst, const struct fw_svc_ref *svc, size_t n_svc,
-			uint16_t to_port, bool counted, bool log, struct item_stats *st)
+static int item_forward(struct tenant_flows *tf, const struct fw_origin *o,
+                        const struct eplist *src, const struct eplist *dst,
+                        const struct fw_svc_ref *svc, size_t n_svc, uint16_t to_port, bool counted,
+                        bool log, struct item_stats *st)
 {
 	const struct fw_tenant *t = tf->t;
 	size_t ns = tf->n_sides;
@@ -256,7 +256,8 @@ static int item_forward(struct tenant_flows *tf, const struct fw_origin *o, cons
 					if ((r = insert(f, s, d, &ps, o, st)) < 0)
 						return r;
 					if (counted && f != &tf->iso[s->side ? s->side - 1 : 0]) {
-						struct counted *c = counted_get(tf, o, log, s->side, d->side);
+						struct counted *c =
+						    counted_get(tf, o, log, s->side, d->side);
 						if (!c)
 							return -ENOMEM;
 						if ((r = insert(&c->f, s, d, &ps, o, NULL)) < 0)
@@ -268,32 +269,35 @@ static int item_forward(struct tenant_flows *tf, const struct fw_origin *o, cons
 }
 
 static void item_warnings(struct fw_diags *d, const struct fw_origin *o, const char *what,
-			  const struct item_stats *st)
+                          const struct item_stats *st)
 {
 	if (st->self)
-		fw_warning(d, &o->loc, "%s '%s' can never match: a host does not reach itself through the firewall",
-			   what, o->id);
+		fw_warning(
+		    d, &o->loc,
+		    "%s '%s' can never match: a host does not reach itself through the firewall",
+		    what, o->id);
 	if (st->intra_open)
 		fw_warning(d, &o->loc,
-			   "%s '%s' can never match inside zone '%s': traffic between its hosts is "
-			   "not filtered (isolate: false)",
-			   what, o->id, st->open_zone);
+		           "%s '%s' can never match inside zone '%s': traffic between its hosts is "
+		           "not filtered (isolate: false)",
+		           what, o->id, st->open_zone);
 	if (st->boxes == 0 && !st->self && !st->intra_open)
 		fw_warning(d, &o->loc,
-			   "%s '%s' can never match: its sources and destinations have no address "
-			   "family in common",
-			   what, o->id);
+		           "%s '%s' can never match: its sources and destinations have no address "
+		           "family in common",
+		           what, o->id);
 	if (st->boxes > 0 && st->added == 0 && st->covered_by) {
 		if (st->several || !st->covered_by->id)
-			fw_warning(d, &o->loc,
-				   "%s '%s' is shadowed: everything it allows is already allowed by "
-				   "earlier rules",
-				   what, o->id);
+			fw_warning(
+			    d, &o->loc,
+			    "%s '%s' is shadowed: everything it allows is already allowed by "
+			    "earlier rules",
+			    what, o->id);
 		else
 			fw_warning(d, &o->loc,
-				   "%s '%s' is shadowed by '%s' (line %u): everything it allows is "
-				   "already allowed",
-				   what, o->id, st->covered_by->id, st->covered_by->loc.line);
+			           "%s '%s' is shadowed by '%s' (line %u): everything it allows is "
+			           "already allowed",
+			           what, o->id, st->covered_by->id, st->covered_by->loc.line);
 	}
 }
 
@@ -322,7 +326,7 @@ static int build_rules(struct tenant_flows *tf, struct fw_diags *d)
 			r = expand_refs(t, ru->to, ru->n_to, &dst);
 		if (!r)
 			r = item_forward(tf, o, &src, &dst, ru->allow, ru->n_allow, 0,
-					 ru->counter || ru->log, ru->log, &st);
+			                 ru->counter || ru->log, ru->log, &st);
 		if (!r)
 			item_warnings(d, o, "rule", &st);
 		free(src.v);
@@ -344,7 +348,8 @@ static int build_publish(struct tenant_flows *tf, struct fw_diags *d)
 		struct fw_ref host = {.kind = FW_REF_HOST, .index = p->host};
 		struct fw_ref inet = {.kind = FW_REF_INTERNET};
 
-		r = p->n_from ? expand_refs(t, p->from, p->n_from, &src) : expand_ref(t, &inet, &src);
+		r = p->n_from ? expand_refs(t, p->from, p->n_from, &src)
+		              : expand_ref(t, &inet, &src);
 		if (!r)
 			r = expand_ref(t, &host, &dst);
 		/* Only the published address family reaches the host. */
@@ -352,8 +357,8 @@ static int build_publish(struct tenant_flows *tf, struct fw_diags *d)
 			if (dst.v[k].p.family != p->public_addr.family)
 				dst.v[k].p.family = 0;
 		if (!r)
-			r = item_forward(tf, o, &src, &dst, p->allow, p->n_allow, p->to_port, p->log,
-					 p->log, &st);
+			r = item_forward(tf, o, &src, &dst, p->allow, p->n_allow, p->to_port,
+			                 p->log, p->log, &st);
 		if (!r)
 			item_warnings(d, o, "publish entry", &st);
 		free(src.v);
@@ -379,7 +384,7 @@ static int build_egress(struct tenant_flows *tf, struct fw_diags *d)
 			r = expand_ref(t, &inet, &dst);
 		if (!r)
 			r = item_forward(tf, o, &src, &dst, e->allow, e->n_allow, 0, e->log, e->log,
-					 &st);
+			                 &st);
 		if (!r)
 			item_warnings(d, o, "egress entry", &st);
 		free(src.v);
@@ -406,7 +411,7 @@ static int build_management(struct tenant_flows *tf, struct fw_diags *d)
 			for (size_t k = 0; !r && k < m->n_allow; k++)
 				for (size_t p = 0; !r && p < m->allow[k].n_ports; p++)
 					r = insert(&tf->in[src.v[s].side], &src.v[s], &any,
-						   &m->allow[k].ports[p], o, &st);
+					           &m->allow[k].ports[p], o, &st);
 		}
 		if (!r)
 			item_warnings(d, o, "management entry", &st);
@@ -426,8 +431,8 @@ int flows_build(const struct fw_tenant *t, struct fw_diags *diags, struct tenant
 	tf->fwd = calloc(ns * ns, sizeof(*tf->fwd));
 	tf->iso = calloc(t->n_zones ? t->n_zones : 1, sizeof(*tf->iso));
 	tf->in = calloc(ns, sizeof(*tf->in));
-	tf->origins = calloc(t->n_rules + t->n_publish + t->n_egress + t->n_mgmt + 1,
-			     sizeof(*tf->origins));
+	tf->origins =
+	    calloc(t->n_rules + t->n_publish + t->n_egress + t->n_mgmt + 1, sizeof(*tf->origins));
 	if (!tf->fwd || !tf->iso || !tf->in || !tf->origins) {
 		flows_free(tf);
 		return -ENOMEM;

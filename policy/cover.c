@@ -6,7 +6,7 @@
 #include "cover.h"
 #include "util.h"
 
-#define N_BUCKETS 4096u
+#define N_BUCKETS  4096u
 #define MAX_PIECES 65536u /* a guard against pathological fragmentation */
 
 void cover_init(struct cover *c, uint8_t alen, bool ports)
@@ -36,7 +36,7 @@ void box_from_prefixes(struct box *b, const struct fw_prefix *s, const struct fw
 }
 
 static bool range_overlap(const uint8_t *alo, const uint8_t *ahi, const uint8_t *blo,
-			  const uint8_t *bhi, size_t len)
+                          const uint8_t *bhi, size_t len)
 {
 	return memcmp(alo, bhi, len) <= 0 && memcmp(blo, ahi, len) <= 0;
 }
@@ -45,11 +45,12 @@ static bool box_overlap(const struct box *a, const struct box *b, uint8_t alen, 
 {
 	return range_overlap(a->s_lo, a->s_hi, b->s_lo, b->s_hi, alen) &&
 	       range_overlap(a->d_lo, a->d_hi, b->d_lo, b->d_hi, alen) && a->p_lo <= b->p_hi &&
-	       b->p_lo <= a->p_hi && (!ports || (a->port_lo <= b->port_hi && b->port_lo <= a->port_hi));
+	       b->p_lo <= a->p_hi &&
+	       (!ports || (a->port_lo <= b->port_hi && b->port_lo <= a->port_hi));
 }
 
 bool box_contains_point(const struct box *b, uint8_t alen, const uint8_t *s, const uint8_t *d,
-			uint8_t proto, uint16_t port, bool ports)
+                        uint8_t proto, uint16_t port, bool ports)
 {
 	return memcmp(b->s_lo, s, alen) <= 0 && memcmp(s, b->s_hi, alen) <= 0 &&
 	       memcmp(b->d_lo, d, alen) <= 0 && memcmp(d, b->d_hi, alen) <= 0 && b->p_lo <= proto &&
@@ -90,7 +91,7 @@ static int piece_push(struct pieces *p, const struct box *b)
 
 /* Push a - b (they overlap) as up to 8 disjoint boxes. */
 static int box_subtract(struct pieces *out, const struct box *a, const struct box *b, uint8_t alen,
-			bool ports)
+                        bool ports)
 {
 	struct box rest = *a, piece;
 	int r;
@@ -186,7 +187,7 @@ static void note_origin(struct cover_result *res, const struct fw_origin *o)
 
 /* Subtract every box of `c` that overlaps from the pieces. */
 static int subtract_all(const struct cover *c, struct pieces *cur, const struct box *b,
-			struct cover_result *res)
+                        struct cover_result *res)
 {
 	struct pieces next = {0};
 	int r = 0;
@@ -196,7 +197,8 @@ static int subtract_all(const struct cover *c, struct pieces *cur, const struct 
 	/* Candidates: the destination's bucket plus the wide boxes, or all. */
 	size_t *cand = NULL, n_cand = 0, cap_cand = 0;
 	if (c->buckets && single_dest(b, c->alen)) {
-		for (size_t i = c->buckets[hash_addr(b->d_lo, c->alen)]; i != SIZE_MAX; i = c->next[i]) {
+		for (size_t i = c->buckets[hash_addr(b->d_lo, c->alen)]; i != SIZE_MAX;
+		     i = c->next[i]) {
 			size_t *s = fw_push((void **)&cand, &n_cand, &cap_cand, sizeof(*cand));
 			if (!s) {
 				r = -ENOMEM;
@@ -274,7 +276,7 @@ static int index_add(struct cover *c, size_t idx)
 }
 
 int cover_insert(struct cover *c, const struct box *b, const struct cover *also,
-		 struct cover_result *res)
+                 struct cover_result *res)
 {
 	struct pieces cur = {0};
 	int r;

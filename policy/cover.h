@@ -41,20 +41,20 @@ struct cover {
 };
 
 struct cover_result {
-	size_t added;           /* pieces added */
+	size_t added;                       /* pieces added */
 	const struct fw_origin *covered_by; /* one earlier origin that overlapped, or NULL */
-	bool several;           /* more than one distinct earlier origin overlapped */
+	bool several;                       /* more than one distinct earlier origin overlapped */
 };
 
 void cover_init(struct cover *c, uint8_t alen, bool ports);
 /* Insert `b` minus everything already present. `also` (may be NULL) is a
  * second cover whose boxes also count as present (not modified). */
 int cover_insert(struct cover *c, const struct box *b, const struct cover *also,
-		 struct cover_result *res);
+                 struct cover_result *res);
 void cover_free(struct cover *c);
 
 void box_from_prefixes(struct box *b, const struct fw_prefix *s, const struct fw_prefix *d);
 bool box_contains_point(const struct box *b, uint8_t alen, const uint8_t *s, const uint8_t *d,
-			uint8_t proto, uint16_t port, bool ports);
+                        uint8_t proto, uint16_t port, bool ports);
 
 #endif

@@ -34,8 +34,8 @@ static int push(struct fw_diags *d, enum fw_severity sev, const struct fw_loc *l
 	return 0;
 }
 
-int fw_diag_add(struct fw_diags *d, enum fw_severity sev, const struct fw_loc *loc,
-		const char *fmt, ...)
+int fw_diag_add(struct fw_diags *d, enum fw_severity sev, const struct fw_loc *loc, const char *fmt,
+                ...)
 {
 	size_t max = d->max_errors ? d->max_errors : FW_DIAG_MAX_ERRORS;
 	va_list ap;
@@ -83,7 +83,7 @@ char *fw_diag_format(const struct fw_diag *x)
 		r = asprintf(&s, "%s: %s: %s", x->loc.file, sev, x->msg);
 	else
 		r = asprintf(&s, "%s:%u:%u: %s: %s", x->loc.file, x->loc.line, x->loc.col, sev,
-			     x->msg);
+		             x->msg);
 	return r < 0 ? NULL : s;
 }
 

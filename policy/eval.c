@@ -85,7 +85,7 @@ static bool val_match(const struct fw_val *v, const uint8_t *x, uint8_t len)
 
 /* Find the element matching the packet's concatenated key. */
 static const struct fw_elem *set_lookup(const struct fw_plan_set *s, const struct fw_stmt *st,
-					const struct fw_packet *p)
+                                        const struct fw_packet *p)
 {
 	uint8_t k[FW_MAX_CONCAT][16], len[FW_MAX_CONCAT];
 
@@ -105,9 +105,9 @@ static const struct fw_elem *set_lookup(const struct fw_plan_set *s, const struc
 }
 
 enum step {
-	STEP_NEXT,     /* statement matched, go on */
-	STEP_NOMATCH,  /* rule does not match */
-	STEP_VERDICT,  /* a verdict was reached */
+	STEP_NEXT,    /* statement matched, go on */
+	STEP_NOMATCH, /* rule does not match */
+	STEP_VERDICT, /* a verdict was reached */
 };
 
 struct run {
@@ -121,7 +121,7 @@ struct run {
 static int run_chain(struct run *r, const struct fw_plan_chain *c, enum fw_verdict *ret);
 
 static enum step do_verdict(struct run *r, enum fw_verdict v, const char *chain,
-			    const struct fw_plan_rule *rule, enum fw_verdict *out)
+                            const struct fw_plan_rule *rule, enum fw_verdict *out)
 {
 	if (v == FW_VERDICT_JUMP || v == FW_VERDICT_GOTO) {
 		const struct fw_plan_chain *c = plan_find_chain(r->t, chain);
@@ -133,7 +133,7 @@ static enum step do_verdict(struct run *r, enum fw_verdict v, const char *chain,
 		}
 		if (sub == FW_VERDICT_NONE || sub == FW_VERDICT_RETURN)
 			return v == FW_VERDICT_GOTO ? (*out = FW_VERDICT_RETURN, STEP_VERDICT)
-						    : STEP_NEXT;
+			                            : STEP_NEXT;
 		*out = sub;
 		return STEP_VERDICT;
 	}
@@ -147,7 +147,7 @@ static enum step do_verdict(struct run *r, enum fw_verdict v, const char *chain,
 }
 
 static enum step run_stmt(struct run *r, const struct fw_plan_rule *rule, const struct fw_stmt *s,
-			  enum fw_verdict *out)
+                          enum fw_verdict *out)
 {
 	uint8_t v[16], len;
 
@@ -239,7 +239,7 @@ static int cmp_base(const void *a, const void *b)
 }
 
 int plan_eval(const struct fw_plan *plan, enum fw_family family, enum fw_hook hook,
-	      enum fw_chain_type type, struct fw_packet *pkt, struct fw_eval *ret)
+              enum fw_chain_type type, struct fw_packet *pkt, struct fw_eval *ret)
 {
 	struct base *bases = NULL;
 	size_t n = 0, cap = 0;

@@ -29,7 +29,8 @@ static void first_host(struct fw_prefix *p)
 static bool is_public(const struct fw_tenant *t, const struct fw_prefix *a)
 {
 	for (size_t i = 0; i < t->n_public; i++)
-		if (!memcmp(t->public_addrs[i].a, a->a, 16) && t->public_addrs[i].family == a->family)
+		if (!memcmp(t->public_addrs[i].a, a->a, 16) &&
+		    t->public_addrs[i].family == a->family)
 			return true;
 	return false;
 }
@@ -58,7 +59,7 @@ static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, s
 		pt->side = SIDE_ZONE(h->zone);
 		fw_addr_format(&pt->addr, ab, sizeof(ab));
 		snprintf(pt->text, sizeof(pt->text), "%s (%s, zone %s)", h->name, ab,
-			 t->zones[h->zone].name);
+		         t->zones[h->zone].name);
 		return 0;
 	}
 	if (!strncmp(s, "vpn:", 4) && strncmp(s, "vpn:group:", 10) &&
@@ -90,26 +91,28 @@ static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, s
 		free(l.v);
 		pt->is_public = is_public(t, &pt->addr);
 		snprintf(pt->text, sizeof(pt->text), "%s (%s)", s,
-			 pt->is_public ? "public address" : side_name(t, pt->side));
+		         pt->is_public ? "public address" : side_name(t, pt->side));
 		return 0;
 	}
 	if (tenant_find_zone(t, s) >= 0 || tenant_find_group(t, s) >= 0 ||
 	    !strncmp(s, "vpn:group:", 10) || !strcmp(s, "vpn:all"))
-		fw_error(d, NULL, "'%s' names several hosts; explain takes one host, address, VPN user or site",
-			 s);
+		fw_error(
+		    d, NULL,
+		    "'%s' names several hosts; explain takes one host, address, VPN user or site",
+		    s);
 	else
 		fw_error(d, NULL,
-			 "'%s' is not a host, VPN user (vpn:NAME), site (site:NAME), address, "
-			 "'internet' or 'firewall' of tenant '%s'",
-			 s, t->name);
+		         "'%s' is not a host, VPN user (vpn:NAME), site (site:NAME), address, "
+		         "'internet' or 'firewall' of tenant '%s'",
+		         s, t->name);
 	return -EINVAL;
 }
 
 /* Split "tenant/name"; without a prefix the only tenant, or the one that
  * knows the name. */
 static const struct fw_tenant *pick_tenant(const struct fw_policy *p, const char *from,
-					   const char *to, const char **f, const char **t,
-					   struct fw_diags *d)
+                                           const char *to, const char **f, const char **t,
+                                           struct fw_diags *d)
 {
 	const char *slash = strchr(from, '/');
 	char name[64];
@@ -140,7 +143,7 @@ static const struct fw_tenant *pick_tenant(const struct fw_policy *p, const char
 }
 
 static int service_ports(const struct fw_tenant *t, const char *svc, struct fw_explain *ex,
-			 struct fw_diags *d)
+                         struct fw_diags *d)
 {
 	const struct fw_port_spec *ports = NULL;
 	struct fw_port_spec one;
@@ -158,10 +161,11 @@ static int service_ports(const struct fw_tenant *t, const char *svc, struct fw_e
 		ports = fw_catalogue_find(svc)->ports;
 		n = fw_catalogue_find(svc)->n_ports;
 	} else {
-		fw_error(d, NULL,
-			 "'%s' is not a service name or a spec like tcp/1433, udp/53, icmp (explain "
-			 "needs one port or service)",
-			 svc);
+		fw_error(
+		    d, NULL,
+		    "'%s' is not a service name or a spec like tcp/1433, udp/53, icmp (explain "
+		    "needs one port or service)",
+		    svc);
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < n && ex->n_ports < FW_EXPLAIN_MAX_PORTS; k++) {
@@ -173,7 +177,7 @@ static int service_ports(const struct fw_tenant *t, const char *svc, struct fw_e
 }
 
 static void packet(struct fw_packet *pk, const struct point *s, const struct point *dpt,
-		   const struct fw_port_spec *ps)
+                   const struct fw_port_spec *ps)
 {
 	memset(pk, 0, sizeof(*pk));
 	pk->family = s->addr.family;
@@ -189,7 +193,7 @@ static void packet(struct fw_packet *pk, const struct point *s, const struct poi
 
 /* The firewall's own address on a side, as the destination of input. */
 static void firewall_addr(const struct fw_tenant *t, size_t side, uint8_t family,
-			  struct fw_prefix *out)
+                          struct fw_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = family;
@@ -206,12 +210,11 @@ static void firewall_addr(const struct fw_tenant *t, size_t side, uint8_t family
 }
 
 static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
-			const struct fw_tenant *t, const struct point *s, const struct point *d,
-			struct fw_explain_port *ep)
+                        const struct fw_tenant *t, const struct point *s, const struct point *d,
+                        struct fw_explain_port *ep)
 {
 	struct fw_packet pk;
 	struct point dst = *d;
-	char bridge[FW_OBJ_NAME_MAX];
 
 	(void)pol;
 	if (dst.firewall)
@@ -247,7 +250,7 @@ static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
 	}
 	if (dst.firewall || dst.is_public) {
 		snprintf(ep->path, sizeof(ep->path), "input %s: from %s to the firewall", t->name,
-			 side_name(t, s->side));
+		         side_name(t, s->side));
 		plan_eval(plan, FW_FAMILY_INET, FW_HOOK_INPUT, FW_CHAIN_FILTER, &pk, &ep->eval);
 		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
 		return;
@@ -256,15 +259,15 @@ static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
 		const struct fw_zone *z = &t->zones[s->side - 1];
 		if (!z->isolate) {
 			snprintf(ep->path, sizeof(ep->path),
-				 "bridge %s: inside zone %s, which is not isolated", t->name, z->name);
+			         "bridge %s: inside zone %s, which is not isolated", t->name,
+			         z->name);
 			memset(&ep->eval, 0, sizeof(ep->eval));
 			ep->eval.verdict = FW_VERDICT_ACCEPT;
 			ep->allowed = true;
 			return;
 		}
-		snprintf(bridge, sizeof(bridge), "fwd_%s_l2", t->name);
 		snprintf(ep->path, sizeof(ep->path), "bridge %s: inside isolated zone %s", t->name,
-			 z->name);
+		         z->name);
 		pk.iif[0] = pk.oif[0] = '\0';
 		plan_eval(plan, FW_FAMILY_BRIDGE, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
 		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
@@ -272,7 +275,7 @@ static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
 	}
 	snprintf(pk.oif, sizeof(pk.oif), "%s", side_ifname(t, dst.side));
 	snprintf(ep->path, sizeof(ep->path), "forward %s: %s -> %s", t->name, side_name(t, s->side),
-		 side_name(t, dst.side));
+	         side_name(t, dst.side));
 	bool nat = ep->eval.nat;
 	struct fw_origin nat_origin = ep->eval.origin;
 	plan_eval(plan, FW_FAMILY_INET, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
@@ -283,8 +286,8 @@ static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
 }
 
 int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const char *from,
-		   const char *to, const char *service, struct fw_diags *diags,
-		   struct fw_explain *ret)
+                   const char *to, const char *service, struct fw_diags *diags,
+                   struct fw_explain *ret)
 {
 	struct fw_explain ex = {0};
 	struct point s, d;

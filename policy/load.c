@@ -20,10 +20,10 @@ static void k_sec(struct sctx *c, const struct ynode *v, void *obj)
 static void find_sections(struct load_state *ls, const struct ynode *root)
 {
 	static const struct s_key keys[] = {
-		{"tenant", true, k_sec},      {"uplink", true, k_sec},     {"trunk", false, k_sec},
-		{"zones", true, k_sec},       {"hosts", false, k_sec},     {"groups", false, k_sec},
-		{"services", false, k_sec},   {"rules", false, k_sec},     {"publish", false, k_sec},
-		{"egress", false, k_sec},     {"management", false, k_sec}, {"vpn", false, k_sec},
+	    {"tenant", true, k_sec},    {"uplink", true, k_sec},      {"trunk", false, k_sec},
+	    {"zones", true, k_sec},     {"hosts", false, k_sec},      {"groups", false, k_sec},
+	    {"services", false, k_sec}, {"rules", false, k_sec},      {"publish", false, k_sec},
+	    {"egress", false, k_sec},   {"management", false, k_sec}, {"vpn", false, k_sec},
 	};
 	struct sections *s = &ls->s;
 
@@ -51,7 +51,7 @@ static void rule_ids_unique(struct sctx *c, struct fw_tenant *t)
 	struct {
 		const char *id;
 		struct fw_loc loc;
-	} *ids;
+	} * ids;
 	size_t n = 0, total = t->n_rules + t->n_publish + t->n_egress + t->n_mgmt;
 
 	ids = calloc(total ? total : 1, sizeof(*ids));
@@ -73,8 +73,8 @@ static void rule_ids_unique(struct sctx *c, struct fw_tenant *t)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(ids[i].id, ids[j].id)) {
-				s_err_at(c, &ids[i].loc, "id '%s' is already used at %u:%u", ids[i].id,
-					 ids[j].loc.line, ids[j].loc.col);
+				s_err_at(c, &ids[i].loc, "id '%s' is already used at %u:%u",
+				         ids[i].id, ids[j].loc.line, ids[j].loc.col);
 				break;
 			}
 	free(ids);
@@ -88,16 +88,16 @@ static void names_distinct(struct sctx *c, struct fw_tenant *t)
 		ssize_t z = tenant_find_zone(t, t->groups[i].name);
 		if (h >= 0)
 			s_err_at(c, &t->groups[i].loc, "group '%s' has the name of a host (%u:%u)",
-				 t->groups[i].name, t->hosts[h].loc.line, t->hosts[h].loc.col);
+			         t->groups[i].name, t->hosts[h].loc.line, t->hosts[h].loc.col);
 		if (z >= 0)
 			s_err_at(c, &t->groups[i].loc, "group '%s' has the name of a zone (%u:%u)",
-				 t->groups[i].name, t->zones[z].loc.line, t->zones[z].loc.col);
+			         t->groups[i].name, t->zones[z].loc.line, t->zones[z].loc.col);
 	}
 	for (size_t i = 0; i < t->n_hosts; i++) {
 		ssize_t z = tenant_find_zone(t, t->hosts[i].name);
 		if (z >= 0)
 			s_err_at(c, &t->hosts[i].loc, "host '%s' has the name of a zone (%u:%u)",
-				 t->hosts[i].name, t->zones[z].loc.line, t->zones[z].loc.col);
+			         t->hosts[i].name, t->zones[z].loc.line, t->zones[z].loc.col);
 	}
 }
 
@@ -109,8 +109,8 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 	if (!doc->root) {
 		struct fw_loc loc = {.file = t->file, .line = 1, .col = 1};
 		fw_error(diags, &loc,
-			 "the file is empty, expected a tenant policy (a mapping with 'tenant', "
-			 "'uplink' and 'zones')");
+		         "the file is empty, expected a tenant policy (a mapping with 'tenant', "
+		         "'uplink' and 'zones')");
 		return 0;
 	}
 	find_sections(&ls, doc->root);
@@ -137,7 +137,7 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 }
 
 static int add_tenant(struct fw_policy *p, size_t *cap, const char *file, const struct ydoc *doc,
-		      struct fw_diags *diags)
+                      struct fw_diags *diags)
 {
 	struct fw_tenant *t;
 	int r;
@@ -158,7 +158,7 @@ static int add_tenant(struct fw_policy *p, size_t *cap, const char *file, const 
 }
 
 static int load_one_buffer(struct fw_policy *p, size_t *cap, const char *name, const char *buf,
-			   size_t len, struct fw_diags *diags)
+                           size_t len, struct fw_diags *diags)
 {
 	struct ydoc *doc = NULL;
 	int r = ydoc_parse(name, buf, len, diags, &doc);
@@ -172,8 +172,7 @@ static int load_one_buffer(struct fw_policy *p, size_t *cap, const char *name, c
 	return r;
 }
 
-static int load_one_file(struct fw_policy *p, size_t *cap, const char *path,
-			 struct fw_diags *diags)
+static int load_one_file(struct fw_policy *p, size_t *cap, const char *path, struct fw_diags *diags)
 {
 	struct ydoc *doc = NULL;
 	int r = ydoc_load_file(path, diags, &doc);
@@ -198,7 +197,8 @@ static bool is_policy_name(const char *n)
 
 	if (n[0] == '.')
 		return false;
-	return (len > 5 && !strcmp(n + len - 5, ".yaml")) || (len > 4 && !strcmp(n + len - 4, ".yml"));
+	return (len > 5 && !strcmp(n + len - 5, ".yaml")) ||
+	       (len > 4 && !strcmp(n + len - 4, ".yml"));
 }
 
 static int load_dir(struct fw_policy *p, size_t *cap, const char *dir, struct fw_diags *diags)
@@ -269,7 +269,7 @@ static int finish(struct fw_policy *p, int r, struct fw_diags *diags, struct fw_
 }
 
 int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags *diags,
-		      struct fw_policy **ret)
+                      struct fw_policy **ret)
 {
 	struct fw_policy *p = calloc(1, sizeof(*p));
 	size_t cap = 0;
@@ -297,7 +297,7 @@ int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags 
 }
 
 int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_diags *diags,
-		       struct fw_policy **ret)
+                       struct fw_policy **ret)
 {
 	struct fw_policy *p = calloc(1, sizeof(*p));
 	size_t cap = 0;

@@ -12,7 +12,7 @@
  * sections can be processed in dependency order whatever the file's order. */
 struct sections {
 	const struct ynode *tenant, *uplink, *trunk, *zones, *hosts, *groups, *services, *rules,
-		*publish, *egress, *management, *vpn;
+	    *publish, *egress, *management, *vpn;
 };
 
 /* Per-file scratch state that only lives while the file loads. */
@@ -44,10 +44,10 @@ void load_assign_vpn_addresses(struct load_state *ls);
 bool load_ref(struct load_state *ls, const struct ynode *n, const char *key, struct fw_ref *ret);
 /* Resolve a list (or one) of endpoints into a new array. */
 void load_refs(struct load_state *ls, const struct ynode *n, const char *key, struct fw_ref **ret,
-	       size_t *ret_n);
+               size_t *ret_n);
 /* Resolve services ("any", specs, names) into a new array. */
 void load_svc_refs(struct load_state *ls, const struct ynode *n, const char *key,
-		   struct fw_svc_ref **ret, size_t *ret_n);
+                   struct fw_svc_ref **ret, size_t *ret_n);
 
 ssize_t tenant_find_zone(const struct fw_tenant *t, const char *name);
 ssize_t tenant_find_host(const struct fw_tenant *t, const char *name);

@@ -23,7 +23,8 @@ static void k_tenant_name(struct sctx *c, const struct ynode *v, void *obj)
 		ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
 	if (!ok) {
 		s_err(c, v,
-		      "name: expected a tenant name (a lowercase letter, then up to 19 of a-z 0-9 -), "
+		      "name: expected a tenant name (a lowercase letter, then up to 19 of a-z 0-9 "
+		      "-), "
 		      "found %s",
 		      s_found(v, fb, sizeof(fb)));
 		return;
@@ -74,8 +75,9 @@ static void k_uplink_addrs(struct sctx *c, const struct ynode *v, void *obj)
 			continue;
 		for (size_t j = 0; j < t->n_public; j++)
 			if (!memcmp(&t->public_addrs[j], &p, sizeof(p)))
-				s_err(c, v->vals[i], "addresses: %s is listed twice (first at %u:%u)",
-				      v->vals[i]->str, t->public_locs[j].line, t->public_locs[j].col);
+				s_err(
+				    c, v->vals[i], "addresses: %s is listed twice (first at %u:%u)",
+				    v->vals[i]->str, t->public_locs[j].line, t->public_locs[j].col);
 		t->public_locs[t->n_public] = s_loc(c, v->vals[i]);
 		t->public_addrs[t->n_public++] = p;
 	}
@@ -84,13 +86,13 @@ static void k_uplink_addrs(struct sctx *c, const struct ynode *v, void *obj)
 void load_tenant_header(struct load_state *ls)
 {
 	static const struct s_key tenant_keys[] = {
-		{"name", true, k_tenant_name},
-		{"id", true, k_tenant_id},
-		{"log_denied", false, k_tenant_log},
+	    {"name", true, k_tenant_name},
+	    {"id", true, k_tenant_id},
+	    {"log_denied", false, k_tenant_log},
 	};
 	static const struct s_key uplink_keys[] = {
-		{"interface", true, k_uplink_if},
-		{"addresses", false, k_uplink_addrs},
+	    {"interface", true, k_uplink_if},
+	    {"addresses", false, k_uplink_addrs},
 	};
 	struct fw_tenant *t = ls->c.t;
 
@@ -167,7 +169,7 @@ static void k_zone_ifname(struct sctx *c, const struct ynode *v, void *obj)
 
 /* Gateway: given (must be a usable address of the subnet) or the first one. */
 static void zone_gateway(struct sctx *c, const struct ynode *v, const char *key,
-			 const struct fw_prefix *subnet, struct fw_prefix *gw)
+                         const struct fw_prefix *subnet, struct fw_prefix *gw)
 {
 	char sn[64];
 	uint8_t last[16];
@@ -185,7 +187,7 @@ static void zone_gateway(struct sctx *c, const struct ynode *v, const char *key,
 	if (!fw_prefix_contains(subnet, gw))
 		s_err(c, v, "%s: %s is outside the zone's subnet %s", key, v->str, sn);
 	else if (!memcmp(gw->a, subnet->a, 16) ||
-		 (subnet->family == 4 && subnet->len < 31 && !memcmp(gw->a, last, 4)))
+	         (subnet->family == 4 && subnet->len < 31 && !memcmp(gw->a, last, 4)))
 		s_err(c, v, "%s: %s is the %s address of %s, expected a host address", key, v->str,
 		      memcmp(gw->a, subnet->a, 16) ? "broadcast" : "network", sn);
 }
@@ -193,10 +195,10 @@ static void zone_gateway(struct sctx *c, const struct ynode *v, const char *key,
 void load_zones(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"vlan", true, k_zone_vlan},         {"subnet", false, k_zone_subnet},
-		{"subnet6", false, k_zone_subnet6},  {"gateway", false, k_zone_gw4},
-		{"gateway6", false, k_zone_gw6},     {"isolate", false, k_zone_isolate},
-		{"interface", false, k_zone_ifname},
+	    {"vlan", true, k_zone_vlan},         {"subnet", false, k_zone_subnet},
+	    {"subnet6", false, k_zone_subnet6},  {"gateway", false, k_zone_gw4},
+	    {"gateway6", false, k_zone_gw6},     {"isolate", false, k_zone_isolate},
+	    {"interface", false, k_zone_ifname},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -239,9 +241,9 @@ void load_zones(struct load_state *ls)
 			s_err(c, zs->vals[i], "%s: missing required key 'subnet' (or 'subnet6')",
 			      what);
 		ls->zone_bad_subnet[t->n_zones - 1] =
-			(!z->has_subnet4 && ymap_get(zs->vals[i], "subnet")) ||
-			(!z->has_subnet6 && ymap_get(zs->vals[i], "subnet6")) ||
-			(!z->has_subnet4 && !z->has_subnet6);
+		    (!z->has_subnet4 && ymap_get(zs->vals[i], "subnet")) ||
+		    (!z->has_subnet6 && ymap_get(zs->vals[i], "subnet6")) ||
+		    (!z->has_subnet4 && !z->has_subnet6);
 		if (z->has_subnet4)
 			zone_gateway(c, zc.gw4, "gateway", &z->subnet4, &z->gw4);
 		else if (zc.gw4)
@@ -258,7 +260,6 @@ void load_zones(struct load_state *ls)
 /* --- hosts: name -> {zone, address, address6, mac} --- */
 
 struct host_ctx {
-	struct load_state *ls;
 	struct fw_host *h;
 	bool zone_ok;
 	const struct ynode *a4, *a6;
@@ -315,7 +316,7 @@ static void k_host_mac(struct sctx *c, const struct ynode *v, void *obj)
 		return;
 	if (strlen(s) != 17 ||
 	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &end) != 6 ||
+	           &end) != 6 ||
 	    end != 17 || (m[0] & 1)) {
 		s_err(c, v, "mac: expected a unicast MAC address like 52:54:00:12:34:56, found %s",
 		      s_found(v, fb, sizeof(fb)));
@@ -327,8 +328,9 @@ static void k_host_mac(struct sctx *c, const struct ynode *v, void *obj)
 }
 
 static void host_addr_in_zone(struct sctx *c, const struct ynode *v, const char *key,
-			      const struct fw_prefix *a, bool has_subnet, const struct fw_prefix *sn,
-			      const struct fw_prefix *gw, const char *zname)
+                              const struct fw_prefix *a, bool has_subnet,
+                              const struct fw_prefix *sn, const struct fw_prefix *gw,
+                              const char *zname)
 {
 	char sbuf[64];
 	uint8_t last[16];
@@ -345,7 +347,7 @@ static void host_addr_in_zone(struct sctx *c, const struct ynode *v, const char 
 	else if (!memcmp(a->a, gw->a, 16))
 		s_err(c, v, "%s: %s is the gateway address of zone '%s'", key, v->str, zname);
 	else if (!memcmp(a->a, sn->a, 16) ||
-		 (sn->family == 4 && sn->len < 31 && !memcmp(a->a, last, 4)))
+	         (sn->family == 4 && sn->len < 31 && !memcmp(a->a, last, 4)))
 		s_err(c, v, "%s: %s is the %s address of %s, expected a host address", key, v->str,
 		      memcmp(a->a, sn->a, 16) ? "broadcast" : "network", sbuf);
 }
@@ -353,10 +355,10 @@ static void host_addr_in_zone(struct sctx *c, const struct ynode *v, const char 
 void load_hosts(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"zone", true, k_host_zone},
-		{"address", false, k_host_a4},
-		{"address6", false, k_host_a6},
-		{"mac", false, k_host_mac},
+	    {"zone", true, k_host_zone},
+	    {"address", false, k_host_a4},
+	    {"address6", false, k_host_a6},
+	    {"mac", false, k_host_mac},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -371,7 +373,7 @@ void load_hosts(struct load_state *ls)
 	}
 	for (size_t i = 0; i < hs->n; i++) {
 		struct fw_host *h = &t->hosts[t->n_hosts];
-		struct host_ctx hc = {.ls = ls, .h = h};
+		struct host_ctx hc = {.h = h};
 		char what[80];
 		const char *name;
 
@@ -397,9 +399,9 @@ void load_hosts(struct load_state *ls)
 		const struct fw_zone *z = &t->zones[h->zone];
 		if (hc.a4)
 			host_addr_in_zone(c, hc.a4, "address", &h->addr4, z->has_subnet4,
-					  &z->subnet4, &z->gw4, z->name);
+			                  &z->subnet4, &z->gw4, z->name);
 		if (hc.a6)
 			host_addr_in_zone(c, hc.a6, "address6", &h->addr6, z->has_subnet6,
-					  &z->subnet6, &z->gw6, z->name);
+			                  &z->subnet6, &z->gw6, z->name);
 	}
 }

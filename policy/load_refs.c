@@ -11,7 +11,7 @@
 	ssize_t fn(const struct fw_tenant *t, const char *name)                                    \
 	{                                                                                          \
 		for (size_t i = 0; i < t->n; i++)                                                  \
-			if (t->arr[i].name && !strcmp(t->arr[i].name, name))                      \
+			if (t->arr[i].name && !strcmp(t->arr[i].name, name))                       \
 				return (ssize_t)i;                                                 \
 		return -1;                                                                         \
 	}
@@ -109,14 +109,15 @@ bool load_ref(struct load_state *ls, const struct ynode *n, const char *key, str
 		int e = fw_prefix_parse(s, false, &r.cidr);
 
 		if (e == -EDOM) {
-			s_err(c, n, "%s: '%.64s' has host bits set, expected a network address", key,
-			      s);
+			s_err(c, n, "%s: '%.64s' has host bits set, expected a network address",
+			      key, s);
 			return false;
 		}
 		if (e < 0) {
-			s_err(c, n,
-			      "%s: expected an address or prefix like 198.51.100.0/24, found '%.64s'",
-			      key, s);
+			s_err(
+			    c, n,
+			    "%s: expected an address or prefix like 198.51.100.0/24, found '%.64s'",
+			    key, s);
 			return false;
 		}
 		r.kind = FW_REF_CIDR;
@@ -167,7 +168,7 @@ static void acc_ref(struct sctx *c, const struct ynode *item, void *obj)
 }
 
 void load_refs(struct load_state *ls, const struct ynode *n, const char *key, struct fw_ref **ret,
-	       size_t *ret_n)
+               size_t *ret_n)
 {
 	struct refs_acc a = {.ls = ls, .key = key};
 
@@ -180,7 +181,7 @@ void load_refs(struct load_state *ls, const struct ynode *n, const char *key, st
 /* --- services --- */
 
 static int append_ports(struct fw_port_spec **v, size_t *n, const struct fw_port_spec *add,
-			size_t n_add, struct fw_loc loc)
+                        size_t n_add, struct fw_loc loc)
 {
 	struct fw_port_spec *nv;
 
@@ -203,7 +204,7 @@ static bool svc_expand(struct load_state *ls, size_t idx);
 
 /* One service item: "any", a spec, or a service name. */
 static bool svc_item(struct load_state *ls, const struct ynode *n, const char *key,
-		     struct fw_port_spec **ports, size_t *n_ports)
+                     struct fw_port_spec **ports, size_t *n_ports)
 {
 	struct sctx *c = &ls->c;
 	struct fw_loc loc = s_loc(c, n);
@@ -242,8 +243,8 @@ static bool svc_item(struct load_state *ls, const struct ynode *n, const char *k
 	if (i >= 0) {
 		if (!svc_expand(ls, (size_t)i))
 			return false;
-		if (append_ports(ports, n_ports, c->t->services[i].ports,
-				 c->t->services[i].n_ports, loc) < 0)
+		if (append_ports(ports, n_ports, c->t->services[i].ports, c->t->services[i].n_ports,
+		                 loc) < 0)
 			c->oom = -ENOMEM;
 		return true;
 	}
@@ -359,7 +360,7 @@ static void acc_svc(struct sctx *c, const struct ynode *item, void *obj)
 }
 
 void load_svc_refs(struct load_state *ls, const struct ynode *n, const char *key,
-		   struct fw_svc_ref **ret, size_t *ret_n)
+                   struct fw_svc_ref **ret, size_t *ret_n)
 {
 	struct svc_acc a = {.ls = ls, .key = key};
 
@@ -406,6 +407,6 @@ void load_groups(struct load_state *ls)
 		for (size_t m = 0; m < g->n_members; m++)
 			if (g->members[m].kind == FW_REF_INTERNET)
 				s_err_at(c, &g->members[m].loc,
-					 "group members: 'internet' cannot be a group member");
+				         "group members: 'internet' cannot be a group member");
 	}
 }

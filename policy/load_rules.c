@@ -58,8 +58,8 @@ static void k_rule_to(struct sctx *c, const struct ynode *v, void *obj)
 	for (size_t i = 0; i < r->n_to; i++)
 		if (r->to[i].kind == FW_REF_INTERNET)
 			s_err_at(c, &r->to[i].loc,
-				 "to: 'internet' is not a rule destination; internet access is "
-				 "given in 'egress' (it also sets up SNAT)");
+			         "to: 'internet' is not a rule destination; internet access is "
+			         "given in 'egress' (it also sets up SNAT)");
 }
 
 static void k_rule_allow(struct sctx *c, const struct ynode *v, void *obj)
@@ -88,13 +88,13 @@ static void k_rule_comment(struct sctx *c, const struct ynode *v, void *obj)
 void load_rules(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"id", false, k_id},
-		{"from", true, k_rule_from},
-		{"to", true, k_rule_to},
-		{"allow", true, k_rule_allow},
-		{"log", false, k_rule_log},
-		{"counter", false, k_rule_counter},
-		{"comment", false, k_rule_comment},
+	    {"id", false, k_id},
+	    {"from", true, k_rule_from},
+	    {"to", true, k_rule_to},
+	    {"allow", true, k_rule_allow},
+	    {"log", false, k_rule_log},
+	    {"counter", false, k_rule_counter},
+	    {"comment", false, k_rule_comment},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -140,9 +140,9 @@ static void k_pub_allow(struct sctx *c, const struct ynode *v, void *obj)
 			uint8_t proto = p->allow[i].ports[j].proto;
 			if (proto != 6 && proto != 17) {
 				s_err_at(c, &p->allow[i].loc,
-					 "allow: '%s' includes %s; only tcp and udp services can "
-					 "be published",
-					 p->allow[i].text, fw_proto_name(proto));
+				         "allow: '%s' includes %s; only tcp and udp services can "
+				         "be published",
+				         p->allow[i].text, fw_proto_name(proto));
 				break;
 			}
 		}
@@ -185,9 +185,9 @@ static void k_pub_from(struct sctx *c, const struct ynode *v, void *obj)
 	for (size_t i = 0; i < p->n_from; i++)
 		if (p->from[i].kind != FW_REF_INTERNET && p->from[i].kind != FW_REF_CIDR)
 			s_err_at(c, &p->from[i].loc,
-				 "from: a published service is reached from 'internet' or "
-				 "addresses on it, found '%s'; use a rule for internal access",
-				 p->from[i].text);
+			         "from: a published service is reached from 'internet' or "
+			         "addresses on it, found '%s'; use a rule for internal access",
+			         p->from[i].text);
 }
 
 static void k_pub_log(struct sctx *c, const struct ynode *v, void *obj)
@@ -211,10 +211,10 @@ static bool is_public_addr(const struct fw_tenant *t, const struct fw_prefix *a)
 void load_publish(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"id", false, k_id},           {"address", true, k_pub_address},
-		{"allow", true, k_pub_allow},  {"host", true, k_pub_host},
-		{"port", false, k_pub_port},   {"from", false, k_pub_from},
-		{"log", false, k_pub_log},     {"comment", false, k_pub_comment},
+	    {"id", false, k_id},          {"address", true, k_pub_address},
+	    {"allow", true, k_pub_allow}, {"host", true, k_pub_host},
+	    {"port", false, k_pub_port},  {"from", false, k_pub_from},
+	    {"log", false, k_pub_log},    {"comment", false, k_pub_comment},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -249,11 +249,13 @@ void load_publish(struct load_state *ls)
 			bool single = true;
 			for (size_t a = 0; a < p->n_allow; a++)
 				for (size_t j = 0; j < p->allow[a].n_ports; j++, n++)
-					single &= p->allow[a].ports[j].lo == p->allow[a].ports[j].hi;
+					single &=
+					    p->allow[a].ports[j].lo == p->allow[a].ports[j].hi;
 			if (n != 1 || !single)
-				s_err(c, ic.port,
-				      "port: a target port needs exactly one single-port service in "
-				      "'allow'");
+				s_err(
+				    c, ic.port,
+				    "port: a target port needs exactly one single-port service in "
+				    "'allow'");
 		}
 	}
 }
@@ -271,7 +273,7 @@ static void k_egr_from(struct sctx *c, const struct ynode *v, void *obj)
 	for (size_t i = 0; i < e->n_from; i++)
 		if (e->from[i].kind == FW_REF_INTERNET)
 			s_err_at(c, &e->from[i].loc,
-				 "from: egress is for internal sources, found 'internet'");
+			         "from: egress is for internal sources, found 'internet'");
 }
 
 static void k_egr_allow(struct sctx *c, const struct ynode *v, void *obj)
@@ -305,9 +307,9 @@ static void k_egr_comment(struct sctx *c, const struct ynode *v, void *obj)
 void load_egress(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"id", false, k_id},          {"from", true, k_egr_from},
-		{"allow", false, k_egr_allow}, {"snat", false, k_egr_snat},
-		{"log", false, k_egr_log},    {"comment", false, k_egr_comment},
+	    {"id", false, k_id},           {"from", true, k_egr_from},
+	    {"allow", false, k_egr_allow}, {"snat", false, k_egr_snat},
+	    {"log", false, k_egr_log},     {"comment", false, k_egr_comment},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -379,9 +381,11 @@ static void k_mgmt_comment(struct sctx *c, const struct ynode *v, void *obj)
 void load_management(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"id", false, k_id},           {"from", true, k_mgmt_from},
-		{"allow", true, k_mgmt_allow}, {"log", false, k_mgmt_log},
-		{"comment", false, k_mgmt_comment},
+	    {"id", false, k_id},
+	    {"from", true, k_mgmt_from},
+	    {"allow", true, k_mgmt_allow},
+	    {"log", false, k_mgmt_log},
+	    {"comment", false, k_mgmt_comment},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;

@@ -15,7 +15,7 @@ struct vpn_ctx {
 static bool valid_wg_key(const char *s)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	if (strlen(s) != 44 || s[43] != '=')
 		return false;
@@ -34,7 +34,8 @@ static void s_wg_key(struct sctx *c, const struct ynode *v, const char *key, cha
 	if (!s_str(c, v, key, &s))
 		return;
 	if (!valid_wg_key(s)) {
-		s_err(c, v, "%s: expected a WireGuard public key (44 characters of base64), found %s",
+		s_err(c, v,
+		      "%s: expected a WireGuard public key (44 characters of base64), found %s",
 		      key, s_found(v, fb, sizeof(fb)));
 		return;
 	}
@@ -139,7 +140,7 @@ static void user_group(struct sctx *c, const struct ynode *item, void *obj)
 	g = tenant_find_vpn_group(c->t, name);
 	if (g < 0) {
 		struct fw_vpn_group *ngr =
-			realloc(vpn->groups, (vpn->n_groups + 1) * sizeof(*vpn->groups));
+		    realloc(vpn->groups, (vpn->n_groups + 1) * sizeof(*vpn->groups));
 		if (!ngr) {
 			c->oom = -ENOMEM;
 			return;
@@ -175,9 +176,9 @@ static void k_user_groups(struct sctx *c, const struct ynode *v, void *obj)
 static void load_users(struct load_state *ls, const struct vpn_ctx *vc)
 {
 	static const struct s_key keys[] = {
-		{"address", true, k_user_address},
-		{"public_key", false, k_user_key},
-		{"groups", false, k_user_groups},
+	    {"address", true, k_user_address},
+	    {"public_key", false, k_user_key},
+	    {"groups", false, k_user_groups},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_vpn *vpn = &c->t->vpn;
@@ -212,8 +213,8 @@ static void load_users(struct load_state *ls, const struct vpn_ctx *vc)
 		if (!uc.address || !vc->pool)
 			continue;
 		if (!fw_prefix_contains(&vpn->pool, &u->addr)) {
-			s_err(c, uc.address, "address: %s is outside the VPN pool %s", uc.address->str,
-			      pool);
+			s_err(c, uc.address, "address: %s is outside the VPN pool %s",
+			      uc.address->str, pool);
 			continue;
 		}
 		if (!memcmp(&u->addr, &vpn->address, sizeof(u->addr)))
@@ -224,8 +225,8 @@ static void load_users(struct load_state *ls, const struct vpn_ctx *vc)
 			    !memcmp(&vpn->users[j].addr, &u->addr, sizeof(u->addr)))
 				s_err(c, uc.address,
 				      "address: %s is already used by VPN user '%s' (%u:%u)",
-				      uc.address->str, vpn->users[j].name, vpn->users[j].addr_loc.line,
-				      vpn->users[j].addr_loc.col);
+				      uc.address->str, vpn->users[j].name,
+				      vpn->users[j].addr_loc.line, vpn->users[j].addr_loc.col);
 	}
 }
 
@@ -293,10 +294,10 @@ static void k_site_keepalive(struct sctx *c, const struct ynode *v, void *obj)
 static void load_sites(struct load_state *ls, const struct ynode *ss)
 {
 	static const struct s_key keys[] = {
-		{"endpoint", false, k_site_endpoint},
-		{"public_key", true, k_site_key},
-		{"networks", true, k_site_networks},
-		{"keepalive", false, k_site_keepalive},
+	    {"endpoint", false, k_site_endpoint},
+	    {"public_key", true, k_site_key},
+	    {"networks", true, k_site_networks},
+	    {"keepalive", false, k_site_keepalive},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_vpn *vpn = &c->t->vpn;
@@ -331,10 +332,10 @@ static void load_sites(struct load_state *ls, const struct ynode *ss)
 void load_vpn(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-		{"interface", false, k_vpn_if}, {"listen_port", true, k_vpn_port},
-		{"pool", true, k_vpn_pool},     {"address", false, k_vpn_address},
-		{"dns", false, k_vpn_dns},      {"users", false, k_vpn_users},
-		{"sites", false, k_vpn_sites},
+	    {"interface", false, k_vpn_if}, {"listen_port", true, k_vpn_port},
+	    {"pool", true, k_vpn_pool},     {"address", false, k_vpn_address},
+	    {"dns", false, k_vpn_dns},      {"users", false, k_vpn_users},
+	    {"sites", false, k_vpn_sites},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -361,8 +362,8 @@ void load_vpn(struct load_state *ls)
 			vpn->address.len = vpn->pool.family == 4 ? 32 : 128;
 			fw_addr_add(&vpn->address, 1);
 		} else if (!fw_prefix_contains(&vpn->pool, &vpn->address) ||
-			   !memcmp(vpn->address.a, vpn->pool.a, 16) ||
-			   (vpn->pool.family == 4 && !memcmp(vpn->address.a, last, 4))) {
+		           !memcmp(vpn->address.a, vpn->pool.a, 16) ||
+		           (vpn->pool.family == 4 && !memcmp(vpn->address.a, last, 4))) {
 			s_err(c, vc.address, "address: %s is not a host address of the VPN pool %s",
 			      vc.address->str, pool);
 		}
@@ -393,7 +394,7 @@ void load_assign_vpn_addresses(struct load_state *ls)
 		cand.len = cand.family == 4 ? 32 : 128;
 		while (fw_addr_add(&cand, 1) && fw_prefix_contains(&vpn->pool, &cand)) {
 			bool used = !memcmp(cand.a, vpn->address.a, 16) ||
-				    (cand.family == 4 && !memcmp(cand.a, last, 4));
+			            (cand.family == 4 && !memcmp(cand.a, last, 4));
 			for (size_t j = 0; !used && j < vpn->n_users; j++)
 				used = j != i && vpn->users[j].addr.family &&
 				       !memcmp(vpn->users[j].addr.a, cand.a, 16);
@@ -403,7 +404,8 @@ void load_assign_vpn_addresses(struct load_state *ls)
 			}
 		}
 		if (!found) {
-			s_err_at(&ls->c, &u->addr_loc, "address: the VPN pool has no free address left");
+			s_err_at(&ls->c, &u->addr_loc,
+			         "address: the VPN pool has no free address left");
 			continue;
 		}
 		u->addr = cand;

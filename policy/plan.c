@@ -42,7 +42,7 @@ void plan_free(struct fw_plan *plan)
 }
 
 const struct fw_plan_table *plan_find_table(const struct fw_plan *plan, enum fw_family family,
-					    const char *name)
+                                            const char *name)
 {
 	for (size_t i = 0; i < plan->n_tables; i++)
 		if (plan->tables[i].family == family && !strcmp(plan->tables[i].name, name))
@@ -69,7 +69,7 @@ const struct fw_plan_set *plan_find_set(const struct fw_plan_table *t, const cha
 /* --- builders --- */
 
 struct fw_plan_table *pb_table(struct pb *b, enum fw_family family, const char *name,
-			       const char *tenant)
+                               const char *tenant)
 {
 	struct fw_plan_table *t;
 
@@ -93,8 +93,8 @@ static struct fw_plan_table *cur(struct pb *b)
 	return &b->plan->tables[b->t];
 }
 
-size_t pb_set(struct pb *b, const char *name, const enum fw_key *keys, uint8_t n_key,
-	      bool interval, bool vmap)
+size_t pb_set(struct pb *b, const char *name, const enum fw_key *keys, uint8_t n_key, bool interval,
+              bool vmap)
 {
 	struct fw_plan_table *t = cur(b);
 	struct fw_plan_set *s;
@@ -129,7 +129,7 @@ struct fw_elem *pb_elem(struct pb *b, size_t set)
 }
 
 size_t pb_chain(struct pb *b, const char *name, enum fw_hook hook, enum fw_chain_type type,
-		int prio, enum fw_verdict policy)
+                int prio, enum fw_verdict policy)
 {
 	struct fw_plan_table *t = cur(b);
 	struct fw_plan_chain *c;
@@ -202,7 +202,7 @@ void pb_cmp(struct pb *b, struct fw_plan_rule *r, enum fw_sel sel, bool neg, con
 }
 
 void pb_bits(struct pb *b, struct fw_plan_rule *r, enum fw_sel sel, bool neg, uint32_t mask,
-	     uint32_t bits)
+             uint32_t bits)
 {
 	struct fw_stmt *s = stmt(b, r, FW_ST_BITS);
 
@@ -216,7 +216,7 @@ void pb_bits(struct pb *b, struct fw_plan_rule *r, enum fw_sel sel, bool neg, ui
 }
 
 void pb_lookup(struct pb *b, struct fw_plan_rule *r, const enum fw_sel *sel, uint8_t n_sel,
-	       bool neg, bool vmap, const char *set)
+               bool neg, bool vmap, const char *set)
 {
 	struct fw_stmt *s = stmt(b, r, vmap ? FW_ST_VMAP : FW_ST_LOOKUP);
 
@@ -257,7 +257,7 @@ void pb_verdict(struct pb *b, struct fw_plan_rule *r, enum fw_verdict v, const c
 }
 
 void pb_nat(struct pb *b, struct fw_plan_rule *r, enum fw_stmt_kind kind,
-	    const struct fw_prefix *addr, uint16_t port)
+            const struct fw_prefix *addr, uint16_t port)
 {
 	struct fw_stmt *s = stmt(b, r, kind);
 

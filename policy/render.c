@@ -184,7 +184,7 @@ static void put_val(struct out *o, int key, const struct fw_val *v)
 static void put_quoted(struct out *o, const char *s)
 {
 	fputc('"', o->f);
-	for (size_t i = 0; s[i] && i < 127; i++) {
+	for (size_t i = 0; i < 127 && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		fputc(c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? '_' : c, o->f);
 	}
@@ -220,10 +220,11 @@ static void put_bits(struct out *o, const struct fw_stmt *s)
 		uint32_t bit;
 		const char *name;
 	} ct[] = {{FW_CT_INVALID, "invalid"},
-		  {FW_CT_ESTABLISHED, "established"},
-		  {FW_CT_RELATED, "related"},
-		  {FW_CT_NEW, "new"}},
-	  tcp[] = {{FW_TCP_FIN, "fin"}, {FW_TCP_SYN, "syn"}, {FW_TCP_RST, "rst"}, {FW_TCP_ACK, "ack"}};
+	          {FW_CT_ESTABLISHED, "established"},
+	          {FW_CT_RELATED, "related"},
+	          {FW_CT_NEW, "new"}},
+	  tcp[] = {
+	      {FW_TCP_FIN, "fin"}, {FW_TCP_SYN, "syn"}, {FW_TCP_RST, "rst"}, {FW_TCP_ACK, "ack"}};
 	bool first = true;
 
 	if (s->sel[0] == FW_SEL_CT_STATE) {
@@ -373,7 +374,7 @@ static void put_stmt(struct out *o, const struct fw_stmt *s)
 	case FW_ST_SNAT:
 		inet_ntop(s->nat_family == 6 ? AF_INET6 : AF_INET, s->nat_addr, a, sizeof(a));
 		fprintf(o->f, "%s %s to ", s->kind == FW_ST_DNAT ? "dnat" : "snat",
-			s->nat_family == 6 ? "ip6" : "ip");
+		        s->nat_family == 6 ? "ip6" : "ip");
 		if (s->nat_port && s->nat_family == 6)
 			fprintf(o->f, "[%s]:%u", a, s->nat_port);
 		else if (s->nat_port)
@@ -407,7 +408,7 @@ static void put_rule(struct out *o, const struct fw_plan_rule *r)
 		char c[160];
 		if (r->origin.loc.file)
 			snprintf(c, sizeof(c), "%s %s:%u", r->origin.id,
-				 basename_of(r->origin.loc.file), r->origin.loc.line);
+			         basename_of(r->origin.loc.file), r->origin.loc.line);
 		else
 			snprintf(c, sizeof(c), "%s", r->origin.id);
 		fputs(" comment ", o->f);
@@ -434,30 +435,35 @@ static const char *hook_name(enum fw_hook h)
 	}
 }
 
+struct prio_name {
+	int value;
+	const char *name;
+};
+
+static const struct prio_name inet_prios[] = {
+    {-300, "raw"}, {-150, "mangle"}, {-100, "dstnat"}, {0, "filter"}, {100, "srcnat"},
+};
+static const struct prio_name bridge_prios[] = {{-200, "filter"}};
+
 static void put_prio(struct out *o, enum fw_family fam, int prio)
 {
-	static const struct {
-		int v;
-		const char *n;
-	} inet[] = {{-300, "raw"}, {-150, "mangle"}, {-100, "dstnat"}, {0, "filter"}, {100, "srcnat"}},
-	  bridge[] = {{-200, "filter"}};
-	const typeof(inet[0]) *t = fam == FW_FAMILY_BRIDGE ? bridge : inet;
+	const struct prio_name *t = fam == FW_FAMILY_BRIDGE ? bridge_prios : inet_prios;
 	size_t n = fam == FW_FAMILY_BRIDGE ? 1 : 5;
 
 	/* The exact name first, then the nearest name within 50. */
 	for (size_t i = 0; i < n; i++)
-		if (prio == t[i].v) {
-			fputs(t[i].n, o->f);
+		if (prio == t[i].value) {
+			fputs(t[i].name, o->f);
 			return;
 		}
 	for (size_t i = 0; i < n; i++) {
-		int d = prio - t[i].v;
+		int d = prio - t[i].value;
 		if (d > 0 && d <= 50) {
-			fprintf(o->f, "%s + %d", t[i].n, d);
+			fprintf(o->f, "%s + %d", t[i].name, d);
 			return;
 		}
 		if (d < 0 && d >= -50) {
-			fprintf(o->f, "%s - %d", t[i].n, -d);
+			fprintf(o->f, "%s - %d", t[i].name, -d);
 			return;
 		}
 	}
@@ -516,13 +522,13 @@ static void put_chain(struct out *o, enum fw_family fam, const struct fw_plan_ch
 			return;
 		}
 		fprintf(o->f, "\t\ttype %s hook %s priority ",
-			c->type == FW_CHAIN_NAT ? "nat" : "filter", h);
+		        c->type == FW_CHAIN_NAT ? "nat" : "filter", h);
 		put_prio(o, fam, c->prio);
 		if (c->type == FW_CHAIN_NAT)
 			fputs(";\n", o->f);
 		else
 			fprintf(o->f, "; policy %s;\n",
-				c->policy == FW_VERDICT_DROP ? "drop" : "accept");
+			        c->policy == FW_VERDICT_DROP ? "drop" : "accept");
 	}
 	for (size_t i = 0; i < c->n_rules; i++)
 		put_rule(o, &c->rules[i]);
@@ -534,7 +540,7 @@ static void put_table(struct out *o, const struct fw_plan_table *t)
 	bool first = true;
 
 	fprintf(o->f, "table %s %s {\n", t->family == FW_FAMILY_BRIDGE ? "bridge" : "inet",
-		t->name);
+	        t->name);
 	for (size_t i = 0; i < t->n_sets; i++) {
 		if (!first)
 			fputc('\n', o->f);

@@ -20,7 +20,7 @@ struct fw_loc s_loc(const struct sctx *c, const struct ynode *n)
 }
 
 static void s_vadd(struct sctx *c, enum fw_severity sev, const struct fw_loc *loc, const char *fmt,
-		   va_list ap)
+                   va_list ap)
 {
 	char buf[1024];
 
@@ -70,7 +70,7 @@ void s_warn(struct sctx *c, const struct ynode *n, const char *fmt, ...)
 bool s_is_null(const struct ynode *n)
 {
 	return !n || (n->kind == YN_SCALAR && n->plain &&
-		      (n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null")));
+	              (n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null")));
 }
 
 const char *s_found(const struct ynode *n, char *buf, size_t size)
@@ -123,7 +123,7 @@ bool s_is_seq(struct sctx *c, const struct ynode *n, const char *what)
 }
 
 void s_walk(struct sctx *c, const struct ynode *map, const char *what, const struct s_key *keys,
-	    size_t n_keys, void *obj)
+            size_t n_keys, void *obj)
 {
 	bool seen[32] = {0};
 
@@ -143,7 +143,7 @@ void s_walk(struct sctx *c, const struct ynode *map, const char *what, const str
 			list[0] = '\0';
 			for (size_t m = 0; m < n_keys && o < sizeof(list); m++)
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
-						      m ? ", " : "", keys[m].name);
+				                      m ? ", " : "", keys[m].name);
 			s_err(c, map->keys[i], "unknown key '%.64s' in %s (expected one of: %s)", k,
 			      what, list);
 			continue;
@@ -220,13 +220,15 @@ bool s_name(struct sctx *c, const struct ynode *n, const char *key, const char *
 }
 
 bool s_uint(struct sctx *c, const struct ynode *n, const char *key, unsigned long lo,
-	    unsigned long hi, const char *desc, unsigned long *ret)
+            unsigned long hi, const char *desc, unsigned long *ret)
 {
 	char fb[64];
 	unsigned long v;
 
 	if (n && n->kind == YN_SCALAR && !n->plain) {
-		s_err(c, n, "%s: expected %s from %lu to %lu, found the quoted string %s (write numbers without quotes)",
+		s_err(c, n,
+		      "%s: expected %s from %lu to %lu, found the quoted string %s (write numbers "
+		      "without quotes)",
 		      key, desc, lo, hi, s_found(n, fb, sizeof(fb)));
 		return false;
 	}
@@ -302,7 +304,7 @@ bool s_addr(struct sctx *c, const struct ynode *n, const char *key, int want, st
 }
 
 bool s_subnet(struct sctx *c, const struct ynode *n, const char *key, int want,
-	      struct fw_prefix *ret)
+              struct fw_prefix *ret)
 {
 	char fb[64], net[64];
 	const char *s;
@@ -330,7 +332,7 @@ bool s_subnet(struct sctx *c, const struct ynode *n, const char *key, int want,
 }
 
 void s_each_scalar(struct sctx *c, const struct ynode *n, const char *key,
-		   void (*fn)(struct sctx *c, const struct ynode *item, void *obj), void *obj)
+                   void (*fn)(struct sctx *c, const struct ynode *item, void *obj), void *obj)
 {
 	char fb[64];
 

@@ -40,13 +40,13 @@ struct builder {
 
 static struct fw_loc mark_loc(const struct builder *b, yaml_mark_t m)
 {
-	struct fw_loc loc = {.file = b->doc->file, .line = (unsigned)m.line + 1,
-			     .col = (unsigned)m.column + 1};
+	struct fw_loc loc = {
+	    .file = b->doc->file, .line = (unsigned)m.line + 1, .col = (unsigned)m.column + 1};
 	return loc;
 }
 
 static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
 {
@@ -123,15 +123,17 @@ static int attach(struct builder *b, struct ynode *n, yaml_mark_t m)
 		return append(f->node, NULL, n);
 	if (!f->key) {
 		if (n->kind != YN_SCALAR)
-			return fail(b, (yaml_mark_t){.line = n->loc.line - 1, .column = n->loc.col - 1},
-				    "mapping keys must be strings, found %s",
-				    n->kind == YN_MAP ? "a mapping" : "a list");
+			return fail(
+			    b, (yaml_mark_t){.line = n->loc.line - 1, .column = n->loc.col - 1},
+			    "mapping keys must be strings, found %s",
+			    n->kind == YN_MAP ? "a mapping" : "a list");
 		for (size_t i = 0; i < f->node->n; i++)
 			if (!strcmp(f->node->keys[i]->str, n->str)) {
 				const struct ynode *first = f->node->keys[i];
 				struct fw_loc loc = n->loc;
-				if (fw_error(b->diags, &loc, "duplicate key '%.64s' (first defined at %u:%u)",
-					     n->str, first->loc.line, first->loc.col) < 0)
+				if (fw_error(b->diags, &loc,
+				             "duplicate key '%.64s' (first defined at %u:%u)",
+				             n->str, first->loc.line, first->loc.col) < 0)
 					return -ENOMEM;
 				f->skip_value = true;
 				break;
@@ -173,9 +175,13 @@ static struct ynode *find_anchor(struct builder *b, const char *name)
 static bool tag_ok(const yaml_char_t *tag)
 {
 	static const char *const ok[] = {
-		"tag:yaml.org,2002:str", "tag:yaml.org,2002:int",  "tag:yaml.org,2002:bool",
-		"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",  "tag:yaml.org,2002:null",
-		"!",
+	    "tag:yaml.org,2002:str",
+	    "tag:yaml.org,2002:int",
+	    "tag:yaml.org,2002:bool",
+	    "tag:yaml.org,2002:map",
+	    "tag:yaml.org,2002:seq",
+	    "tag:yaml.org,2002:null",
+	    "!",
 	};
 
 	if (!tag)
@@ -202,19 +208,20 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1)
 			return fail(b, ev->start_mark,
-				    "expected a single YAML document, found another one");
+			            "expected a single YAML document, found another one");
 		return 0;
 	case YAML_SCALAR_EVENT: {
 		const yaml_char_t *tag = ev->data.scalar.tag;
 		size_t len = ev->data.scalar.length;
 
 		if (!tag_ok(tag))
-			return fail(b, ev->start_mark, "YAML tags are not supported (found '%.64s')",
-				    (const char *)tag);
+			return fail(b, ev->start_mark,
+			            "YAML tags are not supported (found '%.64s')",
+			            (const char *)tag);
 		if (len > YT_MAX_SCALAR_LEN)
 			return fail(b, ev->start_mark,
-				    "string of %zu bytes is longer than %u (limit: string length)", len,
-				    YT_MAX_SCALAR_LEN);
+			            "string of %zu bytes is longer than %u (limit: string length)",
+			            len, YT_MAX_SCALAR_LEN);
 		if (memchr(ev->data.scalar.value, 0, len))
 			return fail(b, ev->start_mark, "string contains a NUL character");
 		n = node_new(b, YN_SCALAR, ev->start_mark);
@@ -234,16 +241,18 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT: {
 		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-		const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+		const yaml_char_t *tag =
+		    seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
 		const yaml_char_t *anchor =
-			seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
+		    seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
 
 		if (!tag_ok(tag))
-			return fail(b, ev->start_mark, "YAML tags are not supported (found '%.64s')",
-				    (const char *)tag);
+			return fail(b, ev->start_mark,
+			            "YAML tags are not supported (found '%.64s')",
+			            (const char *)tag);
 		if (b->depth >= YT_MAX_DEPTH)
-			return fail(b, ev->start_mark, "nesting deeper than %u levels (limit: depth)",
-				    YT_MAX_DEPTH);
+			return fail(b, ev->start_mark,
+			            "nesting deeper than %u levels (limit: depth)", YT_MAX_DEPTH);
 		n = node_new(b, seq ? YN_SEQ : YN_MAP, ev->start_mark);
 		if (!n)
 			return -ENOMEM;
@@ -274,13 +283,13 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 
 		n = find_anchor(b, name);
 		if (!n)
-			return fail(b, ev->start_mark, "alias '*%.64s' names no anchor defined before it",
-				    name);
+			return fail(b, ev->start_mark,
+			            "alias '*%.64s' names no anchor defined before it", name);
 		b->expanded = sat_add(b->expanded, n->weight);
 		if (b->expanded > YT_MAX_ALIAS_EXPANSION)
 			return fail(b, ev->start_mark,
-				    "aliases expand to more than %u nodes (limit: alias expansion)",
-				    YT_MAX_ALIAS_EXPANSION);
+			            "aliases expand to more than %u nodes (limit: alias expansion)",
+			            YT_MAX_ALIAS_EXPANSION);
 		return attach(b, n, ev->start_mark);
 	}
 	default:
@@ -330,7 +339,7 @@ static void builder_fini(struct builder *b)
 }
 
 int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *diags,
-	       struct ydoc **ret)
+               struct ydoc **ret)
 {
 	struct builder b = {.diags = diags};
 	yaml_parser_t parser;
@@ -339,8 +348,9 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 
 	if (len > YT_MAX_FILE_SIZE) {
 		struct fw_loc loc = {.file = file};
-		fw_error(diags, &loc, "file is %zu bytes, more than the limit of %u (limit: file size)",
-			 len, YT_MAX_FILE_SIZE);
+		fw_error(diags, &loc,
+		         "file is %zu bytes, more than the limit of %u (limit: file size)", len,
+		         YT_MAX_FILE_SIZE);
 		return -EINVAL;
 	}
 	b.doc = calloc(1, sizeof(*b.doc));
@@ -359,10 +369,11 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 				r = -ENOMEM;
 			else if (parser.error == YAML_READER_ERROR)
 				r = fail(&b, offset_mark(buf, len, parser.problem_offset),
-					 "invalid YAML: %s", parser.problem ? parser.problem : "bad input");
+				         "invalid YAML: %s",
+				         parser.problem ? parser.problem : "bad input");
 			else
 				r = fail(&b, parser.problem_mark, "invalid YAML: %s",
-					 parser.problem ? parser.problem : "unknown problem");
+				         parser.problem ? parser.problem : "unknown problem");
 			break;
 		}
 		bool done = ev.type == YAML_STREAM_END_EVENT;
@@ -404,8 +415,9 @@ int ydoc_load_file(const char *path, struct fw_diags *diags, struct ydoc **ret)
 	}
 	if ((uint64_t)st.st_size > YT_MAX_FILE_SIZE) {
 		close(fd);
-		fw_error(diags, &loc, "file is %lld bytes, more than the limit of %u (limit: file size)",
-			 (long long)st.st_size, YT_MAX_FILE_SIZE);
+		fw_error(diags, &loc,
+		         "file is %lld bytes, more than the limit of %u (limit: file size)",
+		         (long long)st.st_size, YT_MAX_FILE_SIZE);
 		return -EINVAL;
 	}
 	buf = malloc((size_t)st.st_size + 1);

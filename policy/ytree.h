@@ -18,10 +18,10 @@
 
 #include "fwd/diag.h"
 
-#define YT_MAX_FILE_SIZE (4u * 1024 * 1024)
-#define YT_MAX_DEPTH 32u
-#define YT_MAX_SCALAR_LEN 4096u
-#define YT_MAX_NODES 1000000u
+#define YT_MAX_FILE_SIZE       (4u * 1024 * 1024)
+#define YT_MAX_DEPTH           32u
+#define YT_MAX_SCALAR_LEN      4096u
+#define YT_MAX_NODES           1000000u
 #define YT_MAX_ALIAS_EXPANSION 100000u
 
 enum ynode_kind {
@@ -34,9 +34,9 @@ struct ynode {
 	enum ynode_kind kind;
 	struct fw_loc loc;
 	/* YN_SCALAR */
-	char *str;   /* NUL-terminated; the scalar never contains a NUL */
+	char *str; /* NUL-terminated; the scalar never contains a NUL */
 	size_t len;
-	bool plain;  /* unquoted: only plain scalars may be numbers/booleans/null */
+	bool plain; /* unquoted: only plain scalars may be numbers/booleans/null */
 	/* YN_MAP: keys[i] -> vals[i], in document order; keys are scalars */
 	/* YN_SEQ: vals[i] */
 	struct ynode **keys;
@@ -47,8 +47,8 @@ struct ynode {
 };
 
 struct ydoc {
-	char *file;          /* owned; every loc.file points here */
-	struct ynode *root;  /* NULL for an empty document */
+	char *file;         /* owned; every loc.file points here */
+	struct ynode *root; /* NULL for an empty document */
 	struct ynode **arena;
 	size_t n_arena;
 	size_t cap_arena;
@@ -65,7 +65,7 @@ struct ydoc {
  * -ENOMEM on allocation failure.
  */
 int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *diags,
-	       struct ydoc **ret);
+               struct ydoc **ret);
 
 /* Read the file (refusing more than YT_MAX_FILE_SIZE bytes) and parse it. */
 int ydoc_load_file(const char *path, struct fw_diags *diags, struct ydoc **ret);

@@ -37,17 +37,17 @@ struct fw_diags {
 	struct fw_diag *v;
 	size_t n;
 	size_t cap;
-	size_t n_errors;   /* all errors seen, including those past the cap */
+	size_t n_errors; /* all errors seen, including those past the cap */
 	size_t n_warnings;
 	size_t max_errors; /* 0 means FW_DIAG_MAX_ERRORS */
 	bool truncated;
 };
 
 /* Record a diagnostic. Returns 0 or -ENOMEM. `loc` may be NULL. */
-int fw_diag_add(struct fw_diags *d, enum fw_severity sev, const struct fw_loc *loc,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int fw_diag_add(struct fw_diags *d, enum fw_severity sev, const struct fw_loc *loc, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
 
-#define fw_error(d, loc, ...) fw_diag_add((d), FW_SEV_ERROR, (loc), __VA_ARGS__)
+#define fw_error(d, loc, ...)   fw_diag_add((d), FW_SEV_ERROR, (loc), __VA_ARGS__)
 #define fw_warning(d, loc, ...) fw_diag_add((d), FW_SEV_WARNING, (loc), __VA_ARGS__)
 
 /* Format one diagnostic as "file:line:col: error: msg" into a new string. */

@@ -30,16 +30,16 @@ struct fw_packet {
 };
 
 struct fw_eval {
-	enum fw_verdict verdict;    /* ACCEPT or DROP */
-	struct fw_origin origin;    /* the policy item that decided; id NULL: structure */
+	enum fw_verdict verdict; /* ACCEPT or DROP */
+	struct fw_origin origin; /* the policy item that decided; id NULL: structure */
 	char table[FW_OBJ_NAME_MAX];
 	char chain[FW_OBJ_NAME_MAX];
-	bool by_policy;             /* the chain's default policy decided */
-	bool nat;                   /* a DNAT rewrote the packet (prerouting) */
+	bool by_policy; /* the chain's default policy decided */
+	bool nat;       /* a DNAT rewrote the packet (prerouting) */
 };
 
 int plan_eval(const struct fw_plan *plan, enum fw_family family, enum fw_hook hook,
-	      enum fw_chain_type type, struct fw_packet *pkt, struct fw_eval *ret);
+              enum fw_chain_type type, struct fw_packet *pkt, struct fw_eval *ret);
 
 #define FW_EXPLAIN_MAX_PORTS 16
 
@@ -60,7 +60,7 @@ struct fw_explain {
 
 /* Returns 0, or -EINVAL with a message in diags (unknown name, ...). */
 int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const char *from,
-		   const char *to, const char *service, struct fw_diags *diags,
-		   struct fw_explain *ret);
+                   const char *to, const char *service, struct fw_diags *diags,
+                   struct fw_explain *ret);
 
 #endif

@@ -23,9 +23,9 @@
 #include "fwd/diag.h"
 #include "fwd/policy.h"
 
-#define FW_MAX_CONCAT 4
+#define FW_MAX_CONCAT   4
 #define FW_OBJ_NAME_MAX 128 /* table, chain and set names */
-#define FW_NFLOG_GROUP 100 /* NFLOG group for logged drops and accepts */
+#define FW_NFLOG_GROUP  100 /* NFLOG group for logged drops and accepts */
 
 enum fw_family {
 	FW_FAMILY_INET,
@@ -84,10 +84,10 @@ enum fw_sel {
 	FW_SEL_FIB_RPF,     /* fib saddr . iif oif; compared with 0 = "missing" */
 };
 
-#define FW_CT_INVALID 0x01u
+#define FW_CT_INVALID     0x01u
 #define FW_CT_ESTABLISHED 0x02u
-#define FW_CT_RELATED 0x04u
-#define FW_CT_NEW 0x08u
+#define FW_CT_RELATED     0x04u
+#define FW_CT_NEW         0x08u
 
 #define FW_TCP_FIN 0x01u
 #define FW_TCP_SYN 0x02u
@@ -103,10 +103,10 @@ struct fw_val {
 };
 
 enum fw_stmt_kind {
-	FW_ST_CMP,     /* sel[0] (==|!=) val; val may be a range */
-	FW_ST_BITS,    /* (sel[0] & mask) (==|!=) bits */
-	FW_ST_LOOKUP,  /* sel[0] . sel[1] ... [!]@set */
-	FW_ST_VMAP,    /* sel[0] . sel[1] ... vmap @set */
+	FW_ST_CMP,    /* sel[0] (==|!=) val; val may be a range */
+	FW_ST_BITS,   /* (sel[0] & mask) (==|!=) bits */
+	FW_ST_LOOKUP, /* sel[0] . sel[1] ... [!]@set */
+	FW_ST_VMAP,   /* sel[0] . sel[1] ... vmap @set */
 	FW_ST_COUNTER,
 	FW_ST_LOG,     /* log group G prefix "..." */
 	FW_ST_VERDICT, /* accept, drop, return, jump/goto chain */
@@ -120,16 +120,16 @@ struct fw_stmt {
 	enum fw_sel sel[FW_MAX_CONCAT];
 	uint8_t n_sel;
 	bool neg;
-	struct fw_val val;     /* CMP */
-	uint32_t mask, bits;   /* BITS */
+	struct fw_val val;         /* CMP */
+	uint32_t mask, bits;       /* BITS */
 	char set[FW_OBJ_NAME_MAX]; /* LOOKUP, VMAP */
 	enum fw_verdict verdict;   /* VERDICT */
 	char chain[FW_OBJ_NAME_MAX];
-	uint16_t log_group;   /* LOG */
-	char *log_prefix;     /* LOG, owned */
-	uint8_t nat_family;   /* DNAT/SNAT: 4 or 6 */
+	uint16_t log_group; /* LOG */
+	char *log_prefix;   /* LOG, owned */
+	uint8_t nat_family; /* DNAT/SNAT: 4 or 6 */
 	uint8_t nat_addr[16];
-	uint16_t nat_port;    /* host order, 0 = keep */
+	uint16_t nat_port; /* host order, 0 = keep */
 };
 
 /* Where a rule or element came from: the policy rule id and location.
@@ -199,7 +199,7 @@ void plan_free(struct fw_plan *plan);
 
 /* Lookup helpers for backends, the renderer and the evaluator. */
 const struct fw_plan_table *plan_find_table(const struct fw_plan *plan, enum fw_family family,
-					    const char *name);
+                                            const char *name);
 const struct fw_plan_chain *plan_find_chain(const struct fw_plan_table *t, const char *name);
 const struct fw_plan_set *plan_find_set(const struct fw_plan_table *t, const char *name);
 

@@ -16,9 +16,9 @@
 
 #include "fwd/diag.h"
 
-#define FW_NAME_MAX 32  /* zone, host, group, service, rule, user, site names */
-#define FW_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
-#define FW_MAX_TENANTS 256
+#define FW_NAME_MAX      32 /* zone, host, group, service, rule, user, site names */
+#define FW_IFNAME_MAX    15 /* IFNAMSIZ - 1 */
+#define FW_MAX_TENANTS   256
 #define FW_MAX_TENANT_ID 4095
 
 /* An IPv4 or IPv6 prefix; a single address has len 32 or 128. Bytes are in
@@ -246,11 +246,11 @@ struct fw_policy {
  * path cannot be read (also recorded in diags).
  */
 int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags *diags,
-		      struct fw_policy **ret);
+                      struct fw_policy **ret);
 
 /* Same for one in-memory file (tests, fuzzing, policies from git). */
 int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_diags *diags,
-		       struct fw_policy **ret);
+                       struct fw_policy **ret);
 
 void policy_free(struct fw_policy *p);
 

@@ -11,15 +11,15 @@
 
 #include "fwd/policy.h"
 
-static struct fw_prefix P(const char *s)
-{
+static struct fw_prefix P(const char *s) {
 	struct fw_prefix p;
 
 	assert_int_equal(fw_prefix_parse(s, true, &p), 0);
 	return p;
 }
 
-static void test_prefix_parse(void **state)
+static void
+test_prefix_parse(void **state)
 {
 	struct fw_prefix p;
 	char buf[64];
@@ -116,10 +116,10 @@ static void test_catalogue(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prefix_parse),
-		cmocka_unit_test(test_prefix_relations),
-		cmocka_unit_test(test_port_specs),
-		cmocka_unit_test(test_catalogue),
+	    cmocka_unit_test(test_prefix_parse),
+	    cmocka_unit_test(test_prefix_relations),
+	    cmocka_unit_test(test_port_specs),
+	    cmocka_unit_test(test_catalogue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

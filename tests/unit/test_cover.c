@@ -12,8 +12,7 @@
 #include "cover.h"
 
 static struct box B(const char *s, const char *d, uint8_t proto, uint16_t lo, uint16_t hi,
-		    const char *id)
-{
+                    const char *id) {
 	struct fw_prefix ps, pd;
 	struct box b = {.p_lo = proto, .p_hi = proto, .port_lo = lo, .port_hi = hi};
 
@@ -24,17 +23,18 @@ static struct box B(const char *s, const char *d, uint8_t proto, uint16_t lo, ui
 	return b;
 }
 
-static bool disjoint(const struct cover *c)
+static bool
+disjoint(const struct cover *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		for (size_t j = 0; j < i; j++) {
 			const struct box *a = &c->v[i], *b = &c->v[j];
 			bool ov = memcmp(a->s_lo, b->s_hi, c->alen) <= 0 &&
-				  memcmp(b->s_lo, a->s_hi, c->alen) <= 0 &&
-				  memcmp(a->d_lo, b->d_hi, c->alen) <= 0 &&
-				  memcmp(b->d_lo, a->d_hi, c->alen) <= 0 && a->p_lo <= b->p_hi &&
-				  b->p_lo <= a->p_hi && a->port_lo <= b->port_hi &&
-				  b->port_lo <= a->port_hi;
+			          memcmp(b->s_lo, a->s_hi, c->alen) <= 0 &&
+			          memcmp(a->d_lo, b->d_hi, c->alen) <= 0 &&
+			          memcmp(b->d_lo, a->d_hi, c->alen) <= 0 && a->p_lo <= b->p_hi &&
+			          b->p_lo <= a->p_hi && a->port_lo <= b->port_hi &&
+			          b->port_lo <= a->port_hi;
 			if (ov)
 				return false;
 		}
@@ -42,7 +42,7 @@ static bool disjoint(const struct cover *c)
 }
 
 static bool covers(const struct cover *c, const char *s, const char *d, uint16_t port,
-		   const char **id)
+                   const char **id)
 {
 	struct fw_prefix ps, pd;
 
@@ -136,7 +136,8 @@ static void test_many(void **state)
 	for (int i = 0; i < 2000; i++) {
 		snprintf(s, sizeof(s), "10.0.%d.%d", i % 7, i % 200 + 1);
 		snprintf(d, sizeof(d), "10.1.%d.%d", i % 5, i % 250 + 1);
-		struct box b = B(s, d, 6, (uint16_t)(1 + i % 50), (uint16_t)(1 + i % 50 + i % 3), "x");
+		struct box b =
+		    B(s, d, 6, (uint16_t)(1 + i % 50), (uint16_t)(1 + i % 50 + i % 3), "x");
 		assert_int_equal(cover_insert(&c, &b, NULL, &r), 0);
 	}
 	assert_true(disjoint(&c));
@@ -146,10 +147,10 @@ static void test_many(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_subset_is_shadowed),
-		cmocka_unit_test(test_partial_overlap_split),
-		cmocka_unit_test(test_wider_after_narrower),
-		cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_subset_is_shadowed),
+	    cmocka_unit_test(test_partial_overlap_split),
+	    cmocka_unit_test(test_wider_after_narrower),
+	    cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,7 @@ static void test_corpus(void **state)
 	char dir[4096];
 	DIR *d;
 	struct dirent *de;
-	char *names[512];
+	char *names[512] = {0};
 	size_t n = 0, failed = 0;
 	bool regen = getenv("FWD_REGEN") != NULL;
 
@@ -64,7 +64,7 @@ static void test_corpus(void **state)
 		}
 		char *got = tu_diags_text(&diags);
 		snprintf(expected_path, sizeof(expected_path), "%.*s.expected",
-			 (int)(strlen(path) - 5), path);
+		         (int)(strlen(path) - 5), path);
 		if (regen) {
 			FILE *f = fopen(expected_path, "w");
 			assert_non_null(f);
@@ -82,7 +82,7 @@ static void test_corpus(void **state)
 		/* Refused means refused: no policy, at least one error. */
 		if (r == 0 || p != NULL || diags.n_errors == 0) {
 			fprintf(stderr, "--- %s: was accepted (r=%d, %zu errors)\n", path, r,
-				diags.n_errors);
+			        diags.n_errors);
 			failed++;
 		}
 		policy_free(p);
@@ -97,7 +97,7 @@ static void test_corpus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_corpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

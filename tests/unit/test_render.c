@@ -28,9 +28,10 @@ static void test_statements(void **state)
 	struct fw_prefix a, sn;
 	struct fw_plan_rule *r;
 	static const enum fw_sel sel4[] = {FW_SEL_IP_SADDR, FW_SEL_IP_DADDR, FW_SEL_L4PROTO,
-					   FW_SEL_TH_DPORT};
+	                                   FW_SEL_TH_DPORT};
 	static const enum fw_sel pair[] = {FW_SEL_IIFNAME, FW_SEL_OIFNAME};
-	struct fw_origin o = {.id = "app-to-sql", .loc = {.file = "/etc/fwd/acme.yaml", .line = 42}};
+	struct fw_origin o = {.id = "app-to-sql",
+	                      .loc = {.file = "/etc/fwd/acme.yaml", .line = 42}};
 
 	(void)state;
 	fw_prefix_parse("10.0.0.5", false, &a);
@@ -69,25 +70,26 @@ static void test_statements(void **state)
 
 	char *s = render_one(&plan.tables[0]);
 	assert_string_equal(
-		s, "table inet t {\n"
-		   "\tchain base {\n"
-		   "\t\ttype filter hook forward priority filter + 10; policy drop;\n"
-		   "\t\tct state established,related accept\n"
-		   "\t\tip saddr != 10.0.0.0/24 th dport 1000-2000 ip saddr . ip daddr . meta l4proto . "
-		   "th dport @allow counter log prefix \"fwd:acme:_x_ \" group 100 jump next comment "
-		   "\"app-to-sql acme.yaml:42\"\n"
-		   "\t\tiifname . oifname vmap @pairs\n"
-		   "\t\tfib saddr . iif oif missing tcp flags & (syn | ack) != syn icmpv6 type "
-		   "nd-neighbor-solicit drop\n"
-		   "\t}\n"
-		   "\n"
-		   "\tchain nat {\n"
-		   "\t\ttype nat hook prerouting priority dstnat;\n"
-		   "\t\tdnat ip to 10.0.0.5:8443\n"
-		   "\t\tsnat ip to 10.0.0.5\n"
-		   "\t\tmasquerade\n"
-		   "\t}\n"
-		   "}\n");
+	    s,
+	    "table inet t {\n"
+	    "\tchain base {\n"
+	    "\t\ttype filter hook forward priority filter + 10; policy drop;\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\tip saddr != 10.0.0.0/24 th dport 1000-2000 ip saddr . ip daddr . meta l4proto . "
+	    "th dport @allow counter log prefix \"fwd:acme:_x_ \" group 100 jump next comment "
+	    "\"app-to-sql acme.yaml:42\"\n"
+	    "\t\tiifname . oifname vmap @pairs\n"
+	    "\t\tfib saddr . iif oif missing tcp flags & (syn | ack) != syn icmpv6 type "
+	    "nd-neighbor-solicit drop\n"
+	    "\t}\n"
+	    "\n"
+	    "\tchain nat {\n"
+	    "\t\ttype nat hook prerouting priority dstnat;\n"
+	    "\t\tdnat ip to 10.0.0.5:8443\n"
+	    "\t\tsnat ip to 10.0.0.5\n"
+	    "\t\tmasquerade\n"
+	    "\t}\n"
+	    "}\n");
 	free(s);
 	plan_clear(&plan);
 }
@@ -129,31 +131,32 @@ static void test_sets_and_values(void **state)
 	assert_int_equal(b.err, 0);
 
 	char *str = render_one(&plan.tables[0]);
-	assert_string_equal(str, "table bridge l2 {\n"
-				 "\tset mixed {\n"
-				 "\t\ttype ipv4_addr . ipv6_addr . inet_proto . inet_service\n"
-				 "\t\tflags interval\n"
-				 "\t\telements = {\n"
-				 "\t\t\t10.0.0.5-10.0.0.9 . 2001:db8::1 . 0-255 . 0-65535 comment \"r1\",\n"
-				 "\t\t\t10.0.0.0/24 . 2001:db8::1 . icmpv6 . 53\n"
-				 "\t\t}\n"
-				 "\t}\n"
-				 "\n"
-				 "\tmap sides {\n"
-				 "\t\ttype ifname : verdict\n"
-				 "\t\telements = {\n"
-				 "\t\t\t\"vlan110\" : goto in.dmz\n"
-				 "\t\t}\n"
-				 "\t}\n"
-				 "\n"
-				 "\tset empty {\n"
-				 "\t\ttype ifname\n"
-				 "\t}\n"
-				 "\n"
-				 "\tchain fwd {\n"
-				 "\t\ttype filter hook forward priority filter; policy accept;\n"
-				 "\t}\n"
-				 "}\n");
+	assert_string_equal(
+	    str, "table bridge l2 {\n"
+	         "\tset mixed {\n"
+	         "\t\ttype ipv4_addr . ipv6_addr . inet_proto . inet_service\n"
+	         "\t\tflags interval\n"
+	         "\t\telements = {\n"
+	         "\t\t\t10.0.0.5-10.0.0.9 . 2001:db8::1 . 0-255 . 0-65535 comment \"r1\",\n"
+	         "\t\t\t10.0.0.0/24 . 2001:db8::1 . icmpv6 . 53\n"
+	         "\t\t}\n"
+	         "\t}\n"
+	         "\n"
+	         "\tmap sides {\n"
+	         "\t\ttype ifname : verdict\n"
+	         "\t\telements = {\n"
+	         "\t\t\t\"vlan110\" : goto in.dmz\n"
+	         "\t\t}\n"
+	         "\t}\n"
+	         "\n"
+	         "\tset empty {\n"
+	         "\t\ttype ifname\n"
+	         "\t}\n"
+	         "\n"
+	         "\tchain fwd {\n"
+	         "\t\ttype filter hook forward priority filter; policy accept;\n"
+	         "\t}\n"
+	         "}\n");
 	free(str);
 	plan_clear(&plan);
 }
@@ -176,9 +179,9 @@ static void test_malformed_plan_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_statements),
-		cmocka_unit_test(test_sets_and_values),
-		cmocka_unit_test(test_malformed_plan_refused),
+	    cmocka_unit_test(test_statements),
+	    cmocka_unit_test(test_sets_and_values),
+	    cmocka_unit_test(test_malformed_plan_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

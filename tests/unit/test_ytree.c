@@ -68,7 +68,7 @@ static void test_duplicate_keys_all_reported(void **state)
 	assert_non_null(doc);
 	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "t.yaml:3:1: error: duplicate key 'a' (first defined at 1:1)\n"
-				 "t.yaml:6:3: error: duplicate key 'x' (first defined at 5:3)\n");
+	                         "t.yaml:6:3: error: duplicate key 'x' (first defined at 5:3)\n");
 	/* The first definition wins; the duplicate pair is left out. */
 	assert_string_equal(ymap_get(doc->root, "a")->str, "1");
 	assert_int_equal(doc->root->n, 3);
@@ -88,7 +88,8 @@ static void test_depth_cap(void **state)
 	for (int i = 0; i < 40; i++)
 		y[n++] = ']';
 	y[n] = '\0';
-	expect_error(y, (size_t)n, "t.yaml:1:33: error: nesting deeper than 32 levels (limit: depth)\n");
+	expect_error(y, (size_t)n,
+	             "t.yaml:1:33: error: nesting deeper than 32 levels (limit: depth)\n");
 }
 
 static void test_alias_bomb(void **state)
@@ -107,7 +108,8 @@ static void test_alias_bomb(void **state)
 	}
 	fclose(f);
 	expect_error(y, len,
-		     "t.yaml:5:45: error: aliases expand to more than 100000 nodes (limit: alias expansion)\n");
+	             "t.yaml:5:45: error: aliases expand to more than 100000 nodes (limit: alias "
+	             "expansion)\n");
 	free(y);
 }
 
@@ -128,8 +130,9 @@ static void test_recursive_and_undefined_alias(void **state)
 {
 	(void)state;
 	expect_error("a: &x [1, *x]\n", 14,
-		     "t.yaml:1:11: error: alias '*x' names no anchor defined before it\n");
-	expect_error("a: *nope\n", 9, "t.yaml:1:4: error: alias '*nope' names no anchor defined before it\n");
+	             "t.yaml:1:11: error: alias '*x' names no anchor defined before it\n");
+	expect_error("a: *nope\n", 9,
+	             "t.yaml:1:4: error: alias '*nope' names no anchor defined before it\n");
 }
 
 static void test_scalar_cap(void **state)
@@ -140,8 +143,9 @@ static void test_scalar_cap(void **state)
 	memcpy(y, "k: ", 3);
 	memset(y + 3, 'a', 5000);
 	y[5003] = '\n';
-	expect_error(y, 5004,
-		     "t.yaml:1:4: error: string of 5000 bytes is longer than 4096 (limit: string length)\n");
+	expect_error(
+	    y, 5004,
+	    "t.yaml:1:4: error: string of 5000 bytes is longer than 4096 (limit: string length)\n");
 	free(y);
 }
 
@@ -153,16 +157,19 @@ static void test_file_size_cap(void **state)
 	(void)state;
 	memset(y, '#', len);
 	expect_error(y, len,
-		     "t.yaml: error: file is 4194305 bytes, more than the limit of 4194304 (limit: file size)\n");
+	             "t.yaml: error: file is 4194305 bytes, more than the limit of 4194304 (limit: "
+	             "file size)\n");
 	free(y);
 }
 
 static void test_nul_and_control(void **state)
 {
 	(void)state;
-	expect_error("a: b\0c\n", 7, "t.yaml:1:5: error: invalid YAML: control characters are not allowed\n");
+	expect_error("a: b\0c\n", 7,
+	             "t.yaml:1:5: error: invalid YAML: control characters are not allowed\n");
 	expect_error("a: \"b\\0c\"\n", 10, "t.yaml:1:4: error: string contains a NUL character\n");
-	expect_error("a: \xff\xfe\n", 6, "t.yaml:1:4: error: invalid YAML: invalid leading UTF-8 octet\n");
+	expect_error("a: \xff\xfe\n", 6,
+	             "t.yaml:1:4: error: invalid YAML: invalid leading UTF-8 octet\n");
 }
 
 static void test_documents_and_tags(void **state)
@@ -172,9 +179,11 @@ static void test_documents_and_tags(void **state)
 
 	(void)state;
 	expect_error("a: 1\n---\nb: 2\n", 14,
-		     "t.yaml:2:1: error: expected a single YAML document, found another one\n");
-	expect_error("a: !foo 1\n", 10, "t.yaml:1:4: error: YAML tags are not supported (found '!foo')\n");
-	expect_error("? [a]\n: 1\n", 9, "t.yaml:1:3: error: mapping keys must be strings, found a list\n");
+	             "t.yaml:2:1: error: expected a single YAML document, found another one\n");
+	expect_error("a: !foo 1\n", 10,
+	             "t.yaml:1:4: error: YAML tags are not supported (found '!foo')\n");
+	expect_error("? [a]\n: 1\n", 9,
+	             "t.yaml:1:3: error: mapping keys must be strings, found a list\n");
 	assert_int_equal(ydoc_parse("t.yaml", "# only a comment\n", 17, &d, &doc), 0);
 	assert_null(doc->root);
 	ydoc_free(doc);
@@ -195,7 +204,7 @@ static void test_junk(void **state)
 			/* Mostly YAML punctuation, sometimes any byte. */
 			static const char alphabet[] = "ab:- \n[]{},&*!'\"#|>?\t09";
 			buf[i] = (x >> 24) % 5 ? alphabet[(x >> 8) % (sizeof(alphabet) - 1)]
-					       : (char)(x >> 16);
+			                       : (char)(x >> 16);
 		}
 		struct fw_diags d = {0};
 		struct ydoc *doc = NULL;
@@ -212,17 +221,17 @@ static void test_junk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_locations),
-		cmocka_unit_test(test_duplicate_keys_all_reported),
-		cmocka_unit_test(test_depth_cap),
-		cmocka_unit_test(test_alias_bomb),
-		cmocka_unit_test(test_alias_shared_within_cap),
-		cmocka_unit_test(test_recursive_and_undefined_alias),
-		cmocka_unit_test(test_scalar_cap),
-		cmocka_unit_test(test_file_size_cap),
-		cmocka_unit_test(test_nul_and_control),
-		cmocka_unit_test(test_documents_and_tags),
-		cmocka_unit_test(test_junk),
+	    cmocka_unit_test(test_locations),
+	    cmocka_unit_test(test_duplicate_keys_all_reported),
+	    cmocka_unit_test(test_depth_cap),
+	    cmocka_unit_test(test_alias_bomb),
+	    cmocka_unit_test(test_alias_shared_within_cap),
+	    cmocka_unit_test(test_recursive_and_undefined_alias),
+	    cmocka_unit_test(test_scalar_cap),
+	    cmocka_unit_test(test_file_size_cap),
+	    cmocka_unit_test(test_nul_and_control),
+	    cmocka_unit_test(test_documents_and_tags),
+	    cmocka_unit_test(test_junk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
