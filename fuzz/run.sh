@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus"
 cp "$root"/templates/*.yaml "$work/corpus/"
 cp "$root"/tests/malformed/*.yaml "$work/corpus/" 2>/dev/null || true
-"$build/fuzz_policy" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+"$build/fuzz/fuzz_policy" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
 	-timeout=10 -print_final_stats=1 "$work/corpus" 2>"$work/log" || {
 	tail -50 "$work/log"
 	echo "fuzz: the target crashed or leaked (see above)" >&2

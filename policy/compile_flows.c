@@ -154,7 +154,8 @@ static void flows_fini(struct flows *f)
 /* What one item did, for its warnings. */
 struct item_stats {
 	size_t boxes, added;
-	const struct fw_origin *covered_by;
+	bool covered;
+	struct fw_origin covered_by;
 	bool several;
 	bool intra_open; /* hit a non-isolated zone to itself */
 	const char *open_zone;
@@ -185,11 +186,13 @@ static int insert(struct flows *f, const struct ep *s, const struct ep *d,
 		return 0;
 	st->boxes++;
 	st->added += res.added;
-	if (res.covered_by) {
-		if (st->covered_by && st->covered_by->id != res.covered_by->id)
+	if (res.covered) {
+		if (st->covered && st->covered_by.id != res.covered_by.id)
 			st->several = true;
-		if (!st->covered_by)
+		if (!st->covered) {
+			st->covered = true;
 			st->covered_by = res.covered_by;
+		}
 		st->several |= res.several;
 	}
 	return 0;
@@ -286,8 +289,8 @@ static void item_warnings(struct fw_diags *d, const struct fw_origin *o, const c
 		           "%s '%s' can never match: its sources and destinations have no address "
 		           "family in common",
 		           what, o->id);
-	if (st->boxes > 0 && st->added == 0 && st->covered_by) {
-		if (st->several || !st->covered_by->id)
+	if (st->boxes > 0 && st->added == 0 && st->covered) {
+		if (st->several || !st->covered_by.id)
 			fw_warning(
 			    d, &o->loc,
 			    "%s '%s' is shadowed: everything it allows is already allowed by "
@@ -297,7 +300,7 @@ static void item_warnings(struct fw_diags *d, const struct fw_origin *o, const c
 			fw_warning(d, &o->loc,
 			           "%s '%s' is shadowed by '%s' (line %u): everything it allows is "
 			           "already allowed",
-			           what, o->id, st->covered_by->id, st->covered_by->loc.line);
+			           what, o->id, st->covered_by.id, st->covered_by.loc.line);
 	}
 }
 

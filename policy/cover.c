@@ -179,10 +179,12 @@ static bool single_dest(const struct box *b, uint8_t alen)
 
 static void note_origin(struct cover_result *res, const struct fw_origin *o)
 {
-	if (!res->covered_by)
-		res->covered_by = o;
-	else if (res->covered_by->id != o->id)
+	if (!res->covered) {
+		res->covered = true;
+		res->covered_by = *o;
+	} else if (res->covered_by.id != o->id) {
 		res->several = true;
+	}
 }
 
 /* Subtract every box of `c` that overlaps from the pieces. */

@@ -41,9 +41,10 @@ struct cover {
 };
 
 struct cover_result {
-	size_t added;                       /* pieces added */
-	const struct fw_origin *covered_by; /* one earlier origin that overlapped, or NULL */
-	bool several;                       /* more than one distinct earlier origin overlapped */
+	size_t added;                /* pieces added */
+	bool covered;                /* an earlier box overlapped */
+	struct fw_origin covered_by; /* a copy: the cover's array moves as it grows */
+	bool several;                /* more than one distinct earlier origin overlapped */
 };
 
 void cover_init(struct cover *c, uint8_t alen, bool ports);

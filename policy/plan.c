@@ -222,7 +222,8 @@ void pb_lookup(struct pb *b, struct fw_plan_rule *r, const enum fw_sel *sel, uin
 
 	if (!s)
 		return;
-	memcpy(s->sel, sel, n_sel * sizeof(*sel));
+	if (n_sel)
+		memcpy(s->sel, sel, n_sel * sizeof(*sel));
 	s->n_sel = n_sel;
 	s->neg = neg;
 	snprintf(s->set, sizeof(s->set), "%s", set);

@@ -20,6 +20,9 @@ struct fw_loc s_loc(const struct sctx *c, const struct ynode *n)
 }
 
 static void s_vadd(struct sctx *c, enum fw_severity sev, const struct fw_loc *loc, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void s_vadd(struct sctx *c, enum fw_severity sev, const struct fw_loc *loc, const char *fmt,
                    va_list ap)
 {
 	char buf[1024];

@@ -67,11 +67,11 @@ static void test_subset_is_shadowed(void **state)
 	cover_init(&c, 4, true);
 	assert_int_equal(cover_insert(&c, &zone, NULL, &r), 0);
 	assert_int_equal(r.added, 1);
-	assert_null(r.covered_by);
+	assert_false(r.covered);
 	assert_int_equal(cover_insert(&c, &host, NULL, &r), 0);
 	assert_int_equal(r.added, 0);
-	assert_non_null(r.covered_by);
-	assert_string_equal(r.covered_by->id, "zone");
+	assert_true(r.covered);
+	assert_string_equal(r.covered_by.id, "zone");
 	assert_int_equal(c.n, 1);
 	cover_free(&c);
 }
@@ -112,7 +112,7 @@ static void test_wider_after_narrower(void **state)
 	cover_insert(&c, &host, NULL, &r);
 	cover_insert(&c, &zone, NULL, &r);
 	assert_true(r.added >= 2);
-	assert_string_equal(r.covered_by->id, "host");
+	assert_string_equal(r.covered_by.id, "host");
 	assert_true(disjoint(&c));
 	assert_true(covers(&c, "10.0.0.7", "10.0.1.5", 22, &id));
 	assert_string_equal(id, "host");
