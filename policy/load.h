@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "schema.h"
+#include "util.h"
 
 /* The top-level sections of one tenant file, found before any is parsed so
  * sections can be processed in dependency order whatever the file's order. */
@@ -26,6 +27,8 @@ struct load_state {
 	const struct ynode **group_nodes;
 	/* zones whose subnet was written but refused: no follow-on errors */
 	bool *zone_bad_subnet;
+	/* name look-ups of references, which are many in large tenants */
+	struct name_index host_ix, group_ix, zone_ix;
 };
 
 void load_tenant_header(struct load_state *ls);

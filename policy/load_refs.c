@@ -64,6 +64,32 @@ static void suggest(const struct fw_tenant *t, const char *name, char *buf, size
 		buf[0] = '\0';
 }
 
+static const char *host_name_at(const void *a, size_t i)
+{
+	return ((const struct fw_host *)a)[i].name;
+}
+
+static const char *group_name_at(const void *a, size_t i)
+{
+	return ((const struct fw_group *)a)[i].name;
+}
+
+static const char *zone_name_at(const void *a, size_t i)
+{
+	return ((const struct fw_zone *)a)[i].name;
+}
+
+/* Look a name up through an index kept current with the array's count. */
+static ssize_t indexed_find(struct load_state *ls, struct name_index *ix, const void *array,
+                            size_t n, name_at_fn name_at, const char *name)
+{
+	if (ix->built_for != n && name_index_build(ix, array, n, name_at) < 0) {
+		ls->c.oom = -ENOMEM;
+		return -1;
+	}
+	return name_index_find(ix, array, name_at, name);
+}
+
 bool load_ref(struct load_state *ls, const struct ynode *n, const char *key, struct fw_ref *ret)
 {
 	struct sctx *c = &ls->c;
@@ -121,13 +147,16 @@ bool load_ref(struct load_state *ls, const struct ynode *n, const char *key, str
 			return false;
 		}
 		r.kind = FW_REF_CIDR;
-	} else if ((i = tenant_find_host(t, s)) >= 0) {
+	} else if ((i = indexed_find(ls, &ls->host_ix, t->hosts, t->n_hosts, host_name_at, s)) >=
+	           0) {
 		r.kind = FW_REF_HOST;
 		r.index = (size_t)i;
-	} else if ((i = tenant_find_group(t, s)) >= 0) {
+	} else if ((i = indexed_find(ls, &ls->group_ix, t->groups, t->n_groups, group_name_at,
+	                             s)) >= 0) {
 		r.kind = FW_REF_GROUP;
 		r.index = (size_t)i;
-	} else if ((i = tenant_find_zone(t, s)) >= 0) {
+	} else if ((i = indexed_find(ls, &ls->zone_ix, t->zones, t->n_zones, zone_name_at, s)) >=
+	           0) {
 		r.kind = FW_REF_ZONE;
 		r.index = (size_t)i;
 	} else {

@@ -82,3 +82,59 @@ unsigned fw_edit_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+int name_index_build(struct name_index *ix, const void *array, size_t n, name_at_fn name_at)
+{
+	size_t want = 16;
+
+	while (want < n * 2)
+		want *= 2;
+	free(ix->slots);
+	ix->slots = calloc(want, sizeof(*ix->slots));
+	if (!ix->slots) {
+		ix->n_slots = ix->built_for = 0;
+		return -ENOMEM;
+	}
+	ix->n_slots = want;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = name_at(array, i);
+		if (!name)
+			continue;
+		size_t h = name_hash(name) & (want - 1);
+		while (ix->slots[h])
+			h = (h + 1) & (want - 1);
+		ix->slots[h] = i + 1;
+	}
+	ix->built_for = n;
+	return 0;
+}
+
+ssize_t name_index_find(const struct name_index *ix, const void *array, name_at_fn name_at,
+                        const char *name)
+{
+	if (!ix->n_slots)
+		return -1;
+	for (size_t h = name_hash(name) & (ix->n_slots - 1); ix->slots[h];
+	     h = (h + 1) & (ix->n_slots - 1)) {
+		const char *cand = name_at(array, ix->slots[h] - 1);
+		if (cand && !strcmp(cand, name))
+			return (ssize_t)(ix->slots[h] - 1);
+	}
+	return -1;
+}
+
+void name_index_free(struct name_index *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
+	ix->n_slots = ix->built_for = 0;
+}
