@@ -199,7 +199,7 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			else if (v[i].name[0] && !strcmp(v[i].name, v[j].name))
 				err_at(d, &v[i].loc, "interface '%s' is already used%s%s (%s)",
-				       v[i].name, other, oname,
+				       v[i].name, v[j].t == t ? "" : " by tenant ", oname,
 				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 		}
 	}

@@ -428,6 +428,16 @@ static void emit_l2(struct pb *b, struct tenant_flows *tf)
 		pb_chain(b, name, FW_HOOK_NONE, FW_CHAIN_FILTER, 0, FW_VERDICT_NONE);
 		if (zn->has_subnet6)
 			nd_rules(b);
+		for (size_t c = 0; c < tf->n_counted; c++) {
+			struct counted *k = &tf->counted[c];
+			char cname[2 * FW_OBJ_NAME_MAX + 2], logp[128];
+
+			if (k->src != z + 1 || k->dst != z + 1)
+				continue;
+			snprintf(cname, sizeof(cname), "%s.%s", k->origin->id, zn->name);
+			snprintf(logp, sizeof(logp), "fwd:%s:%s ", t->name, k->origin->id);
+			lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp);
+		}
 		/* No conntrack on bridges everywhere: allow a flow's replies by
 		 * looking the reversed tuple up in the same set, but never a new
 		 * TCP connection (SYN without ACK) from the server side. */

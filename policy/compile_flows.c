@@ -258,7 +258,7 @@ static int item_forward(struct tenant_flows *tf, const struct fw_origin *o,
 						ps.lo = ps.hi = to_port;
 					if ((r = insert(f, s, d, &ps, o, st)) < 0)
 						return r;
-					if (counted && f != &tf->iso[s->side ? s->side - 1 : 0]) {
+					if (counted) {
 						struct counted *c =
 						    counted_get(tf, o, log, s->side, d->side);
 						if (!c)

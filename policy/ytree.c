@@ -1,53 +1,92 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* YAML documents as located node trees, built from libyaml events with caps. */
+/*
+ * YAML documents as located node trees, built from libyaml's event stream
+ * with our own caps (see ytree.h).
+ *
+ * Cost stays linear in the input: mapping keys are checked for duplicates
+ * through a hash index once a mapping grows past a few keys, anchors are
+ * found through a hash index, and an alias shares the node it names.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include "util.h"
 #include "ytree.h"
+#include "ytree_build.h"
 
-struct frame {
-	struct ynode *node;
-	struct ynode *key; /* mapping: key waiting for its value */
-	bool skip_value;   /* mapping: the key was a duplicate */
-	char *anchor;
-};
+#define STD_TAG_PREFIX "tag:yaml.org,2002:"
+/* Mappings with at least this many keys get a hash index of their keys. */
+#define KEY_INDEX_MIN 8
+/* Bytes of a key, alias name or tag quoted in a message. */
+#define MSG_NAME_MAX 64
+/* Initial read buffer for files whose size fstat does not tell. */
+#define READ_CHUNK 65536
 
-struct anchor {
-	char *name;
-	struct ynode *node;
-};
+/* ---- hashing ---- */
 
-struct builder {
-	struct ydoc *doc;
-	struct fw_diags *diags;
-	struct frame stack[YT_MAX_DEPTH + 1];
-	unsigned depth;
-	struct anchor *anchors;
-	size_t n_anchors, cap_anchors;
-	size_t nodes;
-	size_t expanded;
-	unsigned documents;
-	bool failed;
-};
+/* ---- messages ---- */
 
 static struct fw_loc mark_loc(const struct builder *b, yaml_mark_t m)
 {
 	struct fw_loc loc = {
 	    .file = b->doc->file, .line = (unsigned)m.line + 1, .col = (unsigned)m.column + 1};
+
 	return loc;
 }
+
+static struct site mark_site(yaml_mark_t m)
+{
+	struct site s = {.line = (unsigned)m.line + 1, .col = (unsigned)m.column + 1};
+
+	return s;
+}
+
+static struct site node_site(const struct ynode *n)
+{
+	struct site s = {.line = n->loc.line, .col = n->loc.col};
+
+	return s;
+}
+
+/* `s` made fit for quoting: control bytes as \xNN, cut after MSG_NAME_MAX
+ * bytes (on a character boundary) with "...". */
+static const char *msg_name(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i >= MSG_NAME_MAX && (c & 0xc0) != 0x80) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+#define MSG_NAME_BUF (MSG_NAME_MAX * 4 + 16)
 
 static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Record the one fatal diagnostic. Returns -EINVAL (or -ENOMEM). */
 static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
 {
 	struct fw_loc loc = mark_loc(b, m);
@@ -57,13 +96,20 @@ static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	b->failed = true;
 	if (fw_error(b->diags, &loc, "%s", buf) < 0)
 		return -ENOMEM;
 	return -EINVAL;
 }
 
-static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m)
+/* ---- nodes ---- */
+
+static size_t sat_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* A scalar's string is allocated with the node: `extra` bytes after it. */
+static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m, size_t extra)
 {
 	struct ydoc *doc = b->doc;
 	struct ynode *n;
@@ -71,7 +117,7 @@ static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark
 	if (fw_grow((void **)&doc->arena, &doc->cap_arena, doc->n_arena + 1, sizeof(*doc->arena)) <
 	    0)
 		return NULL;
-	n = calloc(1, sizeof(*n));
+	n = calloc(1, sizeof(*n) + extra);
 	if (!n)
 		return NULL;
 	doc->arena[doc->n_arena++] = n;
@@ -82,236 +128,369 @@ static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark
 	return n;
 }
 
-static size_t sat_add(size_t a, size_t b)
+static int check_node_count(struct builder *b, yaml_mark_t m)
 {
-	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
-
-static int append(struct ynode *parent, struct ynode *key, struct ynode *val)
-{
-	size_t n = parent->n + 1;
-	struct ynode **nv = realloc(parent->vals, n * sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	parent->vals = nv;
-	if (parent->kind == YN_MAP) {
-		struct ynode **nk = realloc(parent->keys, n * sizeof(*nk));
-		if (!nk)
-			return -ENOMEM;
-		parent->keys = nk;
-		nk[parent->n] = key;
-	}
-	nv[parent->n] = val;
-	parent->n = n;
-	parent->weight = sat_add(parent->weight, val->weight);
+	if (b->nodes >= YT_MAX_NODES)
+		return fail(b, m, "more than %u nodes (limit: node count)", YT_MAX_NODES);
 	return 0;
 }
 
-/* Hand a finished node to the collection that holds it (or make it root). */
-static int attach(struct builder *b, struct ynode *n, yaml_mark_t m)
+/* Child arrays grow by doubling; the capacity follows from n: 4, 8, 16... */
+static bool child_array_full(size_t n)
+{
+	return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
+static int grow_children(struct ynode ***v, size_t n)
+{
+	size_t ncap = n ? n * 2 : 4;
+	struct ynode **nv;
+
+	if (ncap > SIZE_MAX / sizeof(*nv))
+		return -ENOMEM;
+	nv = realloc(*v, ncap * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	return 0;
+}
+
+/* ---- mapping keys ---- */
+
+static int record_duplicate(struct builder *b, const struct frame *f, const struct ynode *key,
+                            struct site at, size_t first)
+{
+	struct pending *p;
+	char name[MSG_NAME_BUF];
+
+	p = fw_push((void **)&b->dups, &b->n_dups, &b->cap_dups, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->loc.file = b->doc->file;
+	p->loc.line = at.line;
+	p->loc.col = at.col;
+	if (asprintf(&p->msg, "duplicate key '%s' (first defined at %u:%u)",
+	             msg_name(name, sizeof(name), key->str, key->len), f->sites[first].line,
+	             f->sites[first].col) < 0) {
+		p->msg = NULL;
+		b->n_dups--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int key_written(struct builder *b, struct frame *f, struct ynode *key, struct site at)
+{
+	ssize_t first = yt_find_key(b, f, key);
+
+	f->key = key;
+	f->key_site = at;
+	f->skip_value = first >= 0;
+	if (first >= 0)
+		return record_duplicate(b, f, key, at, (size_t)first);
+	return 0;
+}
+
+static int append(struct builder *b, struct frame *f, struct ynode *key, struct ynode *val)
+{
+	struct ynode *parent = f->node;
+	size_t n = parent->n;
+
+	if (child_array_full(n) && grow_children(&parent->vals, n) < 0)
+		return -ENOMEM;
+	if (parent->kind == YN_MAP) {
+		if (child_array_full(n) && grow_children(&parent->keys, n) < 0)
+			return -ENOMEM;
+		if (fw_grow((void **)&f->sites, &f->cap_sites, n + 1, sizeof(*f->sites)) < 0)
+			return -ENOMEM;
+		parent->keys[n] = key;
+		f->sites[n] = f->key_site;
+		parent->weight = sat_add(parent->weight, key->weight);
+	}
+	parent->vals[n] = val;
+	parent->n = n + 1;
+	parent->weight = sat_add(parent->weight, val->weight);
+	if (parent->kind != YN_MAP)
+		return 0;
+	if (f->cap_index) {
+		if (parent->n > f->cap_index / 2)
+			return yt_index_build(b, f, parent->n);
+		yt_index_insert(f, f->key_hash, n);
+		return 0;
+	}
+	if (parent->n >= KEY_INDEX_MIN)
+		return yt_index_build(b, f, parent->n);
+	return 0;
+}
+
+/* Hand a finished node to the collection that holds it (or make it root).
+ * Keys were checked to be scalars before this. */
+static int attach(struct builder *b, struct ynode *n, struct site at)
 {
 	struct frame *f;
+	struct ynode *key;
 
-	(void)m;
 	if (b->depth == 0) {
 		b->doc->root = n;
 		return 0;
 	}
 	f = &b->stack[b->depth - 1];
 	if (f->node->kind == YN_SEQ)
-		return append(f->node, NULL, n);
-	if (!f->key) {
-		if (n->kind != YN_SCALAR)
-			return fail(
-			    b, (yaml_mark_t){.line = n->loc.line - 1, .column = n->loc.col - 1},
-			    "mapping keys must be strings, found %s",
-			    n->kind == YN_MAP ? "a mapping" : "a list");
-		for (size_t i = 0; i < f->node->n; i++)
-			if (!strcmp(f->node->keys[i]->str, n->str)) {
-				const struct ynode *first = f->node->keys[i];
-				struct fw_loc loc = n->loc;
-				if (fw_error(b->diags, &loc,
-				             "duplicate key '%.64s' (first defined at %u:%u)",
-				             n->str, first->loc.line, first->loc.col) < 0)
-					return -ENOMEM;
-				f->skip_value = true;
-				break;
-			}
-		f->key = n;
-		return 0;
-	}
-	struct ynode *key = f->key;
+		return append(b, f, NULL, n);
+	if (!f->key)
+		return key_written(b, f, n, at);
+	key = f->key;
 	f->key = NULL;
 	if (f->skip_value) {
 		f->skip_value = false;
 		return 0;
 	}
-	return append(f->node, key, n);
+	return append(b, f, key, n);
 }
 
-static int add_anchor(struct builder *b, const char *name, struct ynode *n)
+/* Is the next node attached a mapping key? */
+static bool expecting_key(const struct builder *b)
 {
-	struct anchor *a;
+	const struct frame *f;
 
-	a = fw_push((void **)&b->anchors, &b->n_anchors, &b->cap_anchors, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	a->name = strdup(name);
-	if (!a->name)
-		return -ENOMEM;
-	a->node = n;
-	return 0;
+	if (b->depth == 0)
+		return false;
+	f = &b->stack[b->depth - 1];
+	return f->node->kind == YN_MAP && !f->key;
 }
 
-static struct ynode *find_anchor(struct builder *b, const char *name)
-{
-	for (size_t i = b->n_anchors; i-- > 0;)
-		if (!strcmp(b->anchors[i].name, name))
-			return b->anchors[i].node;
-	return NULL;
-}
+/* ---- anchors ---- */
 
-static bool tag_ok(const yaml_char_t *tag)
+/* ---- events ---- */
+
+static bool tag_ok(const char *tag)
 {
-	static const char *const ok[] = {
-	    "tag:yaml.org,2002:str",
-	    "tag:yaml.org,2002:int",
-	    "tag:yaml.org,2002:bool",
-	    "tag:yaml.org,2002:map",
-	    "tag:yaml.org,2002:seq",
-	    "tag:yaml.org,2002:null",
-	    "!",
-	};
+	static const char *const ok[] = {"str", "int", "bool", "map", "seq", "null"};
 
 	if (!tag)
 		return true;
+	if (strncmp(tag, STD_TAG_PREFIX, strlen(STD_TAG_PREFIX)) != 0)
+		return false;
+	tag += strlen(STD_TAG_PREFIX);
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
-		if (!strcmp((const char *)tag, ok[i]))
+		if (!strcmp(tag, ok[i]))
 			return true;
 	return false;
 }
 
-static int check_counts(struct builder *b, yaml_mark_t m)
+static int check_tag(struct builder *b, const yaml_char_t *ytag, yaml_mark_t m)
 {
-	if (b->nodes > YT_MAX_NODES)
-		return fail(b, m, "more than %u nodes (limit: node count)", YT_MAX_NODES);
+	const char *tag = (const char *)ytag;
+	char name[MSG_NAME_BUF];
+	char *shown;
+	int r;
+
+	if (tag_ok(tag))
+		return 0;
+	/* Shown the way it is usually written: !!binary, not tag:yaml.org,... */
+	if (!strncmp(tag, STD_TAG_PREFIX, strlen(STD_TAG_PREFIX))) {
+		if (asprintf(&shown, "!!%s", tag + strlen(STD_TAG_PREFIX)) < 0)
+			return -ENOMEM;
+	} else if (!(shown = strdup(tag))) {
+		return -ENOMEM;
+	}
+	r = fail(b, m, "YAML tags are not supported (found '%s')",
+	         msg_name(name, sizeof(name), shown, strlen(shown)));
+	free(shown);
+	return r;
+}
+
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	const char *val = (const char *)ev->data.scalar.value;
+	const char *anchor = (const char *)ev->data.scalar.anchor;
+	size_t len = ev->data.scalar.length;
+	struct ynode *n;
+	ssize_t a;
+	int r;
+
+	if ((r = check_tag(b, ev->data.scalar.tag, ev->start_mark)) < 0)
+		return r;
+	if (len > YT_MAX_SCALAR_LEN)
+		return fail(b, ev->start_mark,
+		            "string of %zu bytes is longer than %u (limit: string length)", len,
+		            YT_MAX_SCALAR_LEN);
+	/* Only a "\0" escape can put one there: the reader refuses NUL bytes. */
+	if (memchr(val, '\0', len))
+		return fail(b, ev->start_mark, "string contains a NUL character");
+	/* "---" with nothing after it: the empty scalar libyaml makes up is an
+	 * empty document, like no document at all. */
+	if (b->depth == 0 && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && len == 0 &&
+	    !ev->data.scalar.tag && !anchor && ev->start_mark.index == ev->end_mark.index)
+		return 0;
+	if ((r = check_node_count(b, ev->start_mark)) < 0)
+		return r;
+	n = node_new(b, YN_SCALAR, ev->start_mark, len + 1);
+	if (!n)
+		return -ENOMEM;
+	n->str = (char *)(n + 1);
+	memcpy(n->str, val, len);
+	n->str[len] = '\0';
+	n->len = len;
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (anchor && (a = yt_anchor_define(b, anchor, n, false)) < 0)
+		return (int)a;
+	return attach(b, n, node_site(n));
+}
+
+static int on_collection_start(struct builder *b, const yaml_event_t *ev)
+{
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+	const char *anchor =
+	    (const char *)(seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor);
+	struct frame *f;
+	struct ynode *n;
+	int r;
+
+	if ((r = check_tag(b, tag, ev->start_mark)) < 0)
+		return r;
+	if (expecting_key(b))
+		return fail(b, ev->start_mark, "mapping keys must be strings, found %s",
+		            seq ? "a list" : "a mapping");
+	if (b->depth >= YT_MAX_DEPTH)
+		return fail(b, ev->start_mark, "nesting deeper than %u levels (limit: depth)",
+		            YT_MAX_DEPTH);
+	if ((r = check_node_count(b, ev->start_mark)) < 0)
+		return r;
+	n = node_new(b, seq ? YN_SEQ : YN_MAP, ev->start_mark, 0);
+	if (!n)
+		return -ENOMEM;
+	f = &b->stack[b->depth++];
+	f->node = n;
+	f->key = NULL;
+	f->skip_value = false;
+	f->cap_index = 0;
+	f->anchor = 0;
+	if (anchor) {
+		/* Open until its end: an alias inside it would be recursive. */
+		ssize_t a;
+
+		if ((a = yt_anchor_define(b, anchor, n, true)) < 0)
+			return (int)a;
+		f->anchor = (size_t)a;
+		f->anchor_seq = b->anchors[a - 1].seq;
+	}
 	return 0;
+}
+
+static int on_collection_end(struct builder *b)
+{
+	struct frame *f = &b->stack[--b->depth];
+	struct ynode *n = f->node;
+
+	if (f->anchor) {
+		struct anchor *a = &b->anchors[f->anchor - 1];
+		/* Unless redefined inside, the anchor can now be used. */
+		if (a->seq == f->anchor_seq)
+			a->open = false;
+	}
+	f->node = NULL;
+	return attach(b, n, node_site(n));
+}
+
+static int on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	const struct anchor *a =
+	    yt_anchor_find(b, name, yt_hash_bytes(b->seed, name, strlen(name)));
+
+	if (!a || a->open) {
+		char shown[MSG_NAME_BUF];
+
+		return fail(b, ev->start_mark, "alias '*%s' names no anchor defined before it",
+		            msg_name(shown, sizeof(shown), name, strlen(name)));
+	}
+	if (a->node->kind != YN_SCALAR && expecting_key(b))
+		return fail(b, ev->start_mark, "mapping keys must be strings, found %s",
+		            a->node->kind == YN_SEQ ? "a list" : "a mapping");
+	b->expanded = sat_add(b->expanded, a->node->weight);
+	if (b->expanded > YT_MAX_ALIAS_EXPANSION)
+		return fail(b, ev->start_mark,
+		            "aliases expand to more than %u nodes (limit: alias expansion)",
+		            YT_MAX_ALIAS_EXPANSION);
+	return attach(b, a->node, mark_site(ev->start_mark));
 }
 
 static int on_event(struct builder *b, const yaml_event_t *ev)
 {
-	struct ynode *n;
-	int r;
-
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1)
 			return fail(b, ev->start_mark,
 			            "expected a single YAML document, found another one");
 		return 0;
-	case YAML_SCALAR_EVENT: {
-		const yaml_char_t *tag = ev->data.scalar.tag;
-		size_t len = ev->data.scalar.length;
-
-		if (!tag_ok(tag))
-			return fail(b, ev->start_mark,
-			            "YAML tags are not supported (found '%.64s')",
-			            (const char *)tag);
-		if (len > YT_MAX_SCALAR_LEN)
-			return fail(b, ev->start_mark,
-			            "string of %zu bytes is longer than %u (limit: string length)",
-			            len, YT_MAX_SCALAR_LEN);
-		if (memchr(ev->data.scalar.value, 0, len))
-			return fail(b, ev->start_mark, "string contains a NUL character");
-		n = node_new(b, YN_SCALAR, ev->start_mark);
-		if (!n || !(n->str = malloc(len + 1)))
-			return -ENOMEM;
-		memcpy(n->str, ev->data.scalar.value, len);
-		n->str[len] = '\0';
-		n->len = len;
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		if ((r = check_counts(b, ev->start_mark)) < 0)
-			return r;
-		if (ev->data.scalar.anchor &&
-		    (r = add_anchor(b, (const char *)ev->data.scalar.anchor, n)) < 0)
-			return r;
-		return attach(b, n, ev->start_mark);
-	}
+	case YAML_SCALAR_EVENT:
+		return on_scalar(b, ev);
 	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT: {
-		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-		const yaml_char_t *tag =
-		    seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
-		const yaml_char_t *anchor =
-		    seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
-
-		if (!tag_ok(tag))
-			return fail(b, ev->start_mark,
-			            "YAML tags are not supported (found '%.64s')",
-			            (const char *)tag);
-		if (b->depth >= YT_MAX_DEPTH)
-			return fail(b, ev->start_mark,
-			            "nesting deeper than %u levels (limit: depth)", YT_MAX_DEPTH);
-		n = node_new(b, seq ? YN_SEQ : YN_MAP, ev->start_mark);
-		if (!n)
-			return -ENOMEM;
-		if ((r = check_counts(b, ev->start_mark)) < 0)
-			return r;
-		/* A map key that is a collection is refused when it completes. */
-		b->stack[b->depth] = (struct frame){.node = n};
-		if (anchor && !(b->stack[b->depth].anchor = strdup((const char *)anchor)))
-			return -ENOMEM;
-		b->depth++;
-		return 0;
-	}
+	case YAML_MAPPING_START_EVENT:
+		return on_collection_start(b, ev);
 	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT: {
-		struct frame f = b->stack[--b->depth];
-
-		/* Registered only now: an alias inside its own anchor is refused. */
-		if (f.anchor) {
-			r = add_anchor(b, f.anchor, f.node);
-			free(f.anchor);
-			if (r < 0)
-				return r;
-		}
-		return attach(b, f.node, ev->start_mark);
-	}
-	case YAML_ALIAS_EVENT: {
-		const char *name = (const char *)ev->data.alias.anchor;
-
-		n = find_anchor(b, name);
-		if (!n)
-			return fail(b, ev->start_mark,
-			            "alias '*%.64s' names no anchor defined before it", name);
-		b->expanded = sat_add(b->expanded, n->weight);
-		if (b->expanded > YT_MAX_ALIAS_EXPANSION)
-			return fail(b, ev->start_mark,
-			            "aliases expand to more than %u nodes (limit: alias expansion)",
-			            YT_MAX_ALIAS_EXPANSION);
-		return attach(b, n, ev->start_mark);
-	}
+	case YAML_MAPPING_END_EVENT:
+		return on_collection_end(b);
+	case YAML_ALIAS_EVENT:
+		return on_alias(b, ev);
 	default:
 		return 0;
 	}
 }
 
-/* libyaml's reader reports a byte offset, not a mark: count lines ourselves. */
-static yaml_mark_t offset_mark(const char *buf, size_t len, size_t offset)
+/* libyaml's reader reports a byte offset, not a mark: find line and column
+ * the way its scanner counts them (characters; \n, \r\n, \r, NEL, LS and PS
+ * end a line). */
+static yaml_mark_t offset_mark(const unsigned char *s, size_t len, size_t offset)
 {
-	yaml_mark_t m = {0};
+	yaml_mark_t m = {.index = offset};
 
-	for (size_t i = 0; i < offset && i < len; i++) {
-		if (buf[i] == '\n') {
+	if (offset > len)
+		offset = len;
+	for (size_t i = 0; i < offset; i++) {
+		unsigned char c = s[i];
+		bool brk = false;
+
+		if (c == '\n') {
+			brk = true;
+		} else if (c == '\r') {
+			if (i + 1 < len && s[i + 1] == '\n')
+				continue; /* the \n ends the line */
+			brk = true;
+		} else if (c == 0xc2 && i + 1 < offset && s[i + 1] == 0x85) {
+			brk = true;
+			i += 1;
+		} else if (c == 0xe2 && i + 2 < offset && s[i + 1] == 0x80 &&
+		           (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+			brk = true;
+			i += 2;
+		}
+		if (brk) {
 			m.line++;
 			m.column = 0;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			m.column++; /* count characters, not UTF-8 continuation bytes */
+		} else if ((c & 0xc0) != 0x80) {
+			m.column++; /* UTF-8 continuation bytes are not characters */
 		}
 	}
-	m.index = offset;
 	return m;
+}
+
+static int parser_error(struct builder *b, const yaml_parser_t *p, const unsigned char *in,
+                        size_t len)
+{
+	const char *problem = p->problem ? p->problem : "unknown problem";
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		return -ENOMEM;
+	case YAML_READER_ERROR:
+		return fail(b, offset_mark(in, len, p->problem_offset), "invalid YAML: %s",
+		            problem);
+	default:
+		return fail(b, p->problem_mark, "invalid YAML: %s", problem);
+	}
 }
 
 void ydoc_free(struct ydoc *doc)
@@ -319,10 +498,11 @@ void ydoc_free(struct ydoc *doc)
 	if (!doc)
 		return;
 	for (size_t i = 0; i < doc->n_arena; i++) {
-		free(doc->arena[i]->str);
-		free(doc->arena[i]->keys);
-		free(doc->arena[i]->vals);
-		free(doc->arena[i]);
+		struct ynode *n = doc->arena[i];
+		/* A scalar's string lives in the node's own allocation. */
+		free(n->keys);
+		free(n->vals);
+		free(n);
 	}
 	free(doc->arena);
 	free(doc->file);
@@ -331,28 +511,60 @@ void ydoc_free(struct ydoc *doc)
 
 static void builder_fini(struct builder *b)
 {
-	for (unsigned i = 0; i < b->depth; i++)
-		free(b->stack[i].anchor);
+	for (size_t i = 0; i < ARRAY_SIZE(b->stack); i++) {
+		free(b->stack[i].sites);
+		free(b->stack[i].index);
+	}
 	for (size_t i = 0; i < b->n_anchors; i++)
 		free(b->anchors[i].name);
 	free(b->anchors);
+	free(b->anchor_index);
+	for (size_t i = 0; i < b->n_dups; i++)
+		free(b->dups[i].msg);
+	free(b->dups);
+}
+
+static int report_duplicates(struct builder *b)
+{
+	for (size_t i = 0; i < b->n_dups; i++)
+		if (fw_error(b->diags, &b->dups[i].loc, "%s", b->dups[i].msg) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int ytree_file_too_big(struct fw_diags *diags, const char *file, uintmax_t size)
+{
+	struct fw_loc loc = {.file = file};
+
+	if (fw_error(diags, &loc, "file is %ju bytes, more than the limit of %u (limit: file size)",
+	             size, YT_MAX_FILE_SIZE) < 0)
+		return -ENOMEM;
+	return -EINVAL;
 }
 
 int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *diags,
                struct ydoc **ret)
 {
+	const unsigned char *in = (const unsigned char *)(buf ? buf : "");
 	struct builder b = {.diags = diags};
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	int r = 0;
 
-	if (len > YT_MAX_FILE_SIZE) {
-		struct fw_loc loc = {.file = file};
-		fw_error(diags, &loc,
-		         "file is %zu bytes, more than the limit of %u (limit: file size)", len,
-		         YT_MAX_FILE_SIZE);
-		return -EINVAL;
+	if (!file)
+		file = "<input>";
+	if (len > YT_MAX_FILE_SIZE)
+		return ytree_file_too_big(diags, file, len);
+	if (!buf)
+		len = 0;
+	/* Read as UTF-8 only (a UTF-16 file gets a clean error instead of
+	 * reader offsets we could not map to lines); libyaml would count a
+	 * byte order mark as a column, so skip it here. */
+	if (len >= 3 && !memcmp(in, "\xef\xbb\xbf", 3)) {
+		in += 3;
+		len -= 3;
 	}
+	b.seed = yt_make_seed();
 	b.doc = calloc(1, sizeof(*b.doc));
 	if (!b.doc || !(b.doc->file = strdup(file))) {
 		ydoc_free(b.doc);
@@ -362,27 +574,24 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 		ydoc_free(b.doc);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&parser, in, len);
 	for (;;) {
+		bool done;
+
 		if (!yaml_parser_parse(&parser, &ev)) {
-			if (parser.error == YAML_MEMORY_ERROR)
-				r = -ENOMEM;
-			else if (parser.error == YAML_READER_ERROR)
-				r = fail(&b, offset_mark(buf, len, parser.problem_offset),
-				         "invalid YAML: %s",
-				         parser.problem ? parser.problem : "bad input");
-			else
-				r = fail(&b, parser.problem_mark, "invalid YAML: %s",
-				         parser.problem ? parser.problem : "unknown problem");
+			r = parser_error(&b, &parser, in, len);
 			break;
 		}
-		bool done = ev.type == YAML_STREAM_END_EVENT;
+		done = ev.type == YAML_STREAM_END_EVENT;
 		r = on_event(&b, &ev);
 		yaml_event_delete(&ev);
 		if (r < 0 || done)
 			break;
 	}
 	yaml_parser_delete(&parser);
+	if (r == 0)
+		r = report_duplicates(&b);
 	builder_fini(&b);
 	if (r < 0) {
 		ydoc_free(b.doc);
@@ -390,86 +599,4 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 	}
 	*ret = b.doc;
 	return 0;
-}
-
-int ydoc_load_file(const char *path, struct fw_diags *diags, struct ydoc **ret)
-{
-	struct fw_loc loc = {.file = path};
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		fw_error(diags, &loc, "cannot read: %s", strerror(-r));
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		fw_error(diags, &loc, "cannot read: not a regular file");
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > YT_MAX_FILE_SIZE) {
-		close(fd);
-		fw_error(diags, &loc,
-		         "file is %lld bytes, more than the limit of %u (limit: file size)",
-		         (long long)st.st_size, YT_MAX_FILE_SIZE);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	/* Read until EOF, but never past the cap: the file may grow. */
-	for (;;) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			free(buf);
-			close(fd);
-			fw_error(diags, &loc, "cannot read: %s", strerror(-r));
-			return r;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > (size_t)st.st_size) {
-			free(buf);
-			close(fd);
-			fw_error(diags, &loc, "cannot read: the file changed while being read");
-			return -EINVAL;
-		}
-	}
-	close(fd);
-	r = ydoc_parse(path, buf, got, diags, ret);
-	free(buf);
-	return r;
-}
-
-const char *ynode_kind_name(const struct ynode *n)
-{
-	if (!n)
-		return "nothing";
-	if (n->kind == YN_MAP)
-		return "a mapping";
-	if (n->kind == YN_SEQ)
-		return "a list";
-	return "a string";
-}
-
-struct ynode *ymap_get(const struct ynode *map, const char *key)
-{
-	if (!map || map->kind != YN_MAP)
-		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i]->str, key))
-			return map->vals[i];
-	return NULL;
 }

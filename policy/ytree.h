@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fwd/diag.h"
 
@@ -71,6 +72,9 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 int ydoc_load_file(const char *path, struct fw_diags *diags, struct ydoc **ret);
 
 void ydoc_free(struct ydoc *doc);
+
+/* Records "file is N bytes, more than the limit ..." and returns -EINVAL. */
+int ytree_file_too_big(struct fw_diags *diags, const char *file, uintmax_t size);
 
 /* Convenience for schema code. */
 const char *ynode_kind_name(const struct ynode *n); /* "a mapping", "a list", "a string" */
