@@ -14,19 +14,19 @@
 #include "planbuild.h"
 #include "util.h"
 
-#define PRIO_FILTER        0
-#define PRIO_BASE          10 /* after every tenant's chains */
-#define PRIO_BRIDGE_FILTER (-200)
-#define PRIO_RPF           (-150)
+#define PRIO_FILTER 0
+#define PRIO_BASE   10 /* after every tenant's chains */
 
-static const enum fw_sel SEL_FWD4P[] = {FW_SEL_IP_SADDR, FW_SEL_IP_DADDR, FW_SEL_L4PROTO,
-                                        FW_SEL_TH_DPORT};
-static const enum fw_sel SEL_FWD6P[] = {FW_SEL_IP6_SADDR, FW_SEL_IP6_DADDR, FW_SEL_L4PROTO,
-                                        FW_SEL_TH_DPORT};
-static const enum fw_sel SEL_REV4P[] = {FW_SEL_IP_DADDR, FW_SEL_IP_SADDR, FW_SEL_L4PROTO,
-                                        FW_SEL_TH_SPORT};
-static const enum fw_sel SEL_REV6P[] = {FW_SEL_IP6_DADDR, FW_SEL_IP6_SADDR, FW_SEL_L4PROTO,
-                                        FW_SEL_TH_SPORT};
+#define PRIO_RPF (-150)
+
+const enum fw_sel SEL_FWD4P[4] = {FW_SEL_IP_SADDR, FW_SEL_IP_DADDR, FW_SEL_L4PROTO,
+                                  FW_SEL_TH_DPORT};
+const enum fw_sel SEL_FWD6P[4] = {FW_SEL_IP6_SADDR, FW_SEL_IP6_DADDR, FW_SEL_L4PROTO,
+                                  FW_SEL_TH_DPORT};
+const enum fw_sel SEL_REV4P[4] = {FW_SEL_IP_DADDR, FW_SEL_IP_SADDR, FW_SEL_L4PROTO,
+                                  FW_SEL_TH_SPORT};
+const enum fw_sel SEL_REV6P[4] = {FW_SEL_IP6_DADDR, FW_SEL_IP6_SADDR, FW_SEL_L4PROTO,
+                                  FW_SEL_TH_SPORT};
 static const enum fw_sel SEL_IN4P[] = {FW_SEL_IP_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
 static const enum fw_sel SEL_IN6P[] = {FW_SEL_IP6_SADDR, FW_SEL_L4PROTO, FW_SEL_TH_DPORT};
 
@@ -51,7 +51,7 @@ static int cmp_box(const void *a, const void *b)
 
 /* Emit a cover as a set. in: input sets have no destination key. Returns
  * whether a set was created (an empty cover makes none). */
-static bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
+bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 {
 	enum fw_key k[FW_MAX_CONCAT];
 	uint8_t n = 0;
@@ -88,7 +88,7 @@ static bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 }
 
 /* "ct state established,related accept" / "ct state invalid drop" */
-static void ct_rules(struct pb *b)
+void ct_rules(struct pb *b)
 {
 	struct fw_plan_rule *r = pb_rule(b, NULL);
 
@@ -99,7 +99,7 @@ static void ct_rules(struct pb *b)
 	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
 }
 
-static void nd_rules(struct pb *b)
+void nd_rules(struct pb *b)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(nd_types); i++) {
 		struct fw_plan_rule *r = pb_rule(b, NULL);
@@ -111,7 +111,7 @@ static void nd_rules(struct pb *b)
 	}
 }
 
-static void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where)
+void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where)
 {
 	struct fw_plan_rule *r = pb_rule(b, NULL);
 
@@ -124,8 +124,8 @@ static void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where
 }
 
 /* Lookup rules for a flows bundle (created sets only). */
-static void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
-                         const struct fw_origin *origin, bool count, bool log, const char *logp)
+void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
+                  const struct fw_origin *origin, bool count, bool log, const char *logp)
 {
 	char name[2 * FW_OBJ_NAME_MAX + 8];
 
@@ -303,176 +303,7 @@ static void emit_input(struct pb *b, struct tenant_flows *tf)
 	}
 }
 
-static void emit_nat(struct pb *b, const struct tenant_flows *tf)
-{
-	const struct fw_tenant *t = tf->t;
-	struct fw_val up = val_ifname(t->uplink_if);
-	struct fw_plan_rule *r;
-
-	if (t->n_publish) {
-		pb_chain(b, "prerouting.nat", FW_HOOK_PREROUTING, FW_CHAIN_NAT, -100,
-		         FW_VERDICT_ACCEPT);
-		for (size_t i = 0; i < t->n_publish; i++) {
-			const struct fw_publish *p = &t->publish[i];
-			const struct fw_host *h = &t->hosts[p->host];
-			const struct fw_prefix *to =
-			    p->public_addr.family == 4 ? &h->addr4 : &h->addr6;
-			bool v6 = p->public_addr.family == 6;
-			size_t n_from = p->n_from ? p->n_from : 1;
-			struct fw_origin o = {.id = p->id, .loc = p->loc};
-
-			for (size_t f = 0; f < n_from; f++) {
-				const struct fw_ref *fr = p->n_from ? &p->from[f] : NULL;
-
-				if (fr && fr->kind == FW_REF_CIDR &&
-				    fr->cidr.family != p->public_addr.family)
-					continue;
-				for (size_t a = 0; a < p->n_allow; a++)
-					for (size_t k = 0; k < p->allow[a].n_ports; k++) {
-						const struct fw_port_spec *ps =
-						    &p->allow[a].ports[k];
-						struct fw_val dst = val_prefix(&p->public_addr);
-						struct fw_val proto = val_u8(ps->proto);
-						struct fw_val port = val_port_range(ps->lo, ps->hi);
-
-						r = pb_rule(b, &o);
-						pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
-						if (fr && fr->kind == FW_REF_CIDR) {
-							struct fw_val src = val_prefix(&fr->cidr);
-							pb_cmp(b, r,
-							       v6 ? FW_SEL_IP6_SADDR
-							          : FW_SEL_IP_SADDR,
-							       false, &src);
-						}
-						pb_cmp(b, r,
-						       v6 ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR,
-						       false, &dst);
-						pb_cmp(b, r, FW_SEL_L4PROTO, false, &proto);
-						pb_cmp(b, r, FW_SEL_TH_DPORT, false, &port);
-						pb_nat(b, r, FW_ST_DNAT, to, p->to_port);
-					}
-			}
-		}
-	}
-	if (t->n_egress) {
-		pb_chain(b, "postrouting.nat", FW_HOOK_POSTROUTING, FW_CHAIN_NAT, 100,
-		         FW_VERDICT_ACCEPT);
-		for (size_t i = 0; i < t->n_egress; i++) {
-			const struct fw_egress *e = &t->egress[i];
-			struct fw_origin o = {.id = e->id, .loc = e->loc};
-			struct eplist src = {0};
-
-			for (size_t f = 0; f < e->n_from; f++)
-				if (expand_ref(t, &e->from[f], &src) < 0)
-					b->err = -ENOMEM;
-			for (size_t s = 0; s < src.n; s++) {
-				const struct fw_prefix *p = &src.v[s].p;
-				/* IPv6 is routed, not translated, unless an IPv6 snat is set. */
-				if (e->has_snat ? p->family != e->snat.family : p->family != 4)
-					continue;
-				struct fw_val sv = val_prefix(p);
-				r = pb_rule(b, &o);
-				pb_cmp(b, r, FW_SEL_OIFNAME, false, &up);
-				pb_cmp(b, r, p->family == 4 ? FW_SEL_IP_SADDR : FW_SEL_IP6_SADDR,
-				       false, &sv);
-				if (e->has_snat)
-					pb_nat(b, r, FW_ST_SNAT, &e->snat, 0);
-				else
-					pb_nat(b, r, FW_ST_MASQ, NULL, 0);
-			}
-			free(src.v);
-		}
-	}
-}
-
-/* --- isolated zones: the tenant's bridge table --- */
-
-static void emit_l2(struct pb *b, struct tenant_flows *tf)
-{
-	const struct fw_tenant *t = tf->t;
-	char tname[FW_OBJ_NAME_MAX], name[FW_OBJ_NAME_MAX], set[FW_OBJ_NAME_MAX];
-	bool any = false;
-	struct fw_plan_rule *r;
-
-	for (size_t z = 0; z < t->n_zones; z++)
-		any |= t->zones[z].isolate;
-	if (!any)
-		return;
-	snprintf(tname, sizeof(tname), "fwd_%s_l2", t->name);
-	pb_table(b, FW_FAMILY_BRIDGE, tname, t->name);
-	pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_BRIDGE_FILTER,
-	         FW_VERDICT_ACCEPT);
-	for (size_t z = 0; z < t->n_zones; z++) {
-		const struct fw_zone *zn = &t->zones[z];
-
-		if (!zn->isolate)
-			continue;
-		snprintf(name, sizeof(name), "iso.%s", zn->name);
-		for (int fam = 0; fam < 2; fam++) {
-			if (fam ? !zn->has_subnet6 : !zn->has_subnet4)
-				continue;
-			struct fw_val sn = val_prefix(fam ? &zn->subnet6 : &zn->subnet4);
-			r = pb_rule(b, NULL);
-			pb_cmp(b, r, fam ? FW_SEL_IP6_SADDR : FW_SEL_IP_SADDR, false, &sn);
-			pb_cmp(b, r, fam ? FW_SEL_IP6_DADDR : FW_SEL_IP_DADDR, false, &sn);
-			pb_verdict(b, r, FW_VERDICT_JUMP, name);
-		}
-	}
-	for (size_t z = 0; z < t->n_zones; z++) {
-		const struct fw_zone *zn = &t->zones[z];
-		struct flows *f = &tf->iso[z];
-
-		if (!zn->isolate)
-			continue;
-		snprintf(name, sizeof(name), "iso.%s", zn->name);
-		pb_chain(b, name, FW_HOOK_NONE, FW_CHAIN_FILTER, 0, FW_VERDICT_NONE);
-		if (zn->has_subnet6)
-			nd_rules(b);
-		for (size_t c = 0; c < tf->n_counted; c++) {
-			struct counted *k = &tf->counted[c];
-			char cname[2 * FW_OBJ_NAME_MAX + 2], logp[128];
-
-			if (k->src != z + 1 || k->dst != z + 1)
-				continue;
-			snprintf(cname, sizeof(cname), "%s.%s", k->origin->id, zn->name);
-			snprintf(logp, sizeof(logp), "fwd:%s:%s ", t->name, k->origin->id);
-			lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp);
-		}
-		/* No conntrack on bridges everywhere: allow a flow's replies by
-		 * looking the reversed tuple up in the same set, but never a new
-		 * TCP connection (SYN without ACK) from the server side. */
-		for (int fam = 0; fam < 2; fam++) {
-			struct fw_val tcp = val_u8(6), udp = val_u8(17);
-
-			snprintf(set, sizeof(set), "%s.%dp", zn->name, fam ? 6 : 4);
-			if (emit_cover(b, &f->p[fam], set, false)) {
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 4, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_cmp(b, r, FW_SEL_L4PROTO, false, &tcp);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
-				pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK,
-				        FW_TCP_SYN);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-			}
-			snprintf(set, sizeof(set), "%s.%da", zn->name, fam ? 6 : 4);
-			if (emit_cover(b, &f->a[fam], set, false)) {
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 3, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 3, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-			}
-		}
-		deny_rule(b, t, name);
-	}
-}
+/* --- isolated zones and MAC bindings: the tenant's bridge table --- */
 
 /* --- the appliance-wide base table --- */
 

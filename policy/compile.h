@@ -56,4 +56,18 @@ int expand_ref(const struct fw_tenant *t, const struct fw_ref *r, struct eplist 
 int flows_build(const struct fw_tenant *t, struct fw_diags *diags, struct tenant_flows *tf);
 void flows_free(struct tenant_flows *tf);
 
+/* Emission helpers shared by compile.c, compile_nat.c and compile_l2.c. */
+struct pb;
+bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in);
+void ct_rules(struct pb *b);
+void nd_rules(struct pb *b);
+void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where);
+void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
+                  const struct fw_origin *origin, bool count, bool log, const char *logp);
+void emit_nat(struct pb *b, const struct tenant_flows *tf);
+void emit_l2(struct pb *b, struct tenant_flows *tf);
+
+extern const enum fw_sel SEL_FWD4P[4], SEL_FWD6P[4], SEL_REV4P[4], SEL_REV6P[4];
+#define PRIO_BRIDGE_FILTER (-200)
+
 #endif

@@ -71,6 +71,8 @@ static int sel_value(const struct fw_packet *p, enum fw_sel sel, uint8_t *out, u
 		return 0;
 	case FW_SEL_CT_STATE:
 	case FW_SEL_TCP_FLAGS:
+	case FW_SEL_ETHER_SADDR: /* explain packets are IP, without link layer */
+	case FW_SEL_ARP_SADDR_IP:
 		return -ENOENT;
 	}
 	return -ENOENT;

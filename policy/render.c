@@ -63,6 +63,10 @@ static const char *sel_name(enum fw_sel s)
 		return "icmpv6 type";
 	case FW_SEL_FIB_RPF:
 		return "fib saddr . iif oif";
+	case FW_SEL_ETHER_SADDR:
+		return "ether saddr";
+	case FW_SEL_ARP_SADDR_IP:
+		return "arp saddr ip";
 	}
 	return NULL;
 }
@@ -76,6 +80,7 @@ static int sel_key(enum fw_sel s)
 		return FW_KEY_IFNAME;
 	case FW_SEL_IP_SADDR:
 	case FW_SEL_IP_DADDR:
+	case FW_SEL_ARP_SADDR_IP:
 		return FW_KEY_IPV4;
 	case FW_SEL_IP6_SADDR:
 	case FW_SEL_IP6_DADDR:
@@ -311,6 +316,10 @@ static void put_cmp(struct out *o, const struct fw_stmt *s)
 			fprintf(o->f, "0x%04x", et);
 		return;
 	}
+	case FW_SEL_ETHER_SADDR:
+		fprintf(o->f, "%02x:%02x:%02x:%02x:%02x:%02x", s->val.lo[0], s->val.lo[1],
+		        s->val.lo[2], s->val.lo[3], s->val.lo[4], s->val.lo[5]);
+		return;
 	case FW_SEL_ICMPV6_TYPE: {
 		const char *t = icmpv6_name(s->val.lo[0]);
 		if (t)

@@ -78,10 +78,12 @@ enum fw_sel {
 	FW_SEL_IP6_DADDR,
 	FW_SEL_TH_SPORT,
 	FW_SEL_TH_DPORT,
-	FW_SEL_CT_STATE,    /* FW_ST_BITS, FW_CT_* */
-	FW_SEL_TCP_FLAGS,   /* FW_ST_BITS, FW_TCP_* */
-	FW_SEL_ICMPV6_TYPE, /* one byte */
-	FW_SEL_FIB_RPF,     /* fib saddr . iif oif; compared with 0 = "missing" */
+	FW_SEL_CT_STATE,     /* FW_ST_BITS, FW_CT_* */
+	FW_SEL_TCP_FLAGS,    /* FW_ST_BITS, FW_TCP_* */
+	FW_SEL_ICMPV6_TYPE,  /* one byte */
+	FW_SEL_FIB_RPF,      /* fib saddr . iif oif; compared with 0 = "missing" */
+	FW_SEL_ETHER_SADDR,  /* 6 bytes (bridge tables) */
+	FW_SEL_ARP_SADDR_IP, /* arp sender protocol address, 4 bytes (bridge tables) */
 };
 
 #define FW_CT_INVALID     0x01u
