@@ -125,7 +125,7 @@ void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where)
 
 /* Lookup rules for a flows bundle (created sets only). */
 void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
-                  const struct fw_origin *origin, bool count, bool log, const char *logp)
+                  const struct fw_origin *origin, bool count, bool log, const char *logp, bool dnat)
 {
 	char name[2 * FW_OBJ_NAME_MAX + 8];
 
@@ -147,6 +147,8 @@ void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
 				n = ports ? 4 : 3;
 			}
 			struct fw_plan_rule *r = pb_rule(b, origin);
+			if (dnat)
+				pb_bits(b, r, FW_SEL_CT_STATUS, true, FW_CT_STATUS_DNAT, 0);
 			pb_lookup(b, r, sel, n, false, false, name);
 			if (count)
 				pb_counter(b, r);
@@ -158,6 +160,15 @@ void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
 }
 
 /* --- the tenant's inet table --- */
+
+/* Is this origin a publish entry? Its flows need the DNAT to have happened. */
+static bool is_publish(const struct fw_tenant *t, const struct fw_origin *o)
+{
+	for (size_t i = 0; i < t->n_publish; i++)
+		if (o->id == t->publish[i].id)
+			return true;
+	return false;
+}
 
 static void emit_forward(struct pb *b, struct tenant_flows *tf)
 {
@@ -194,11 +205,12 @@ static void emit_forward(struct pb *b, struct tenant_flows *tf)
 
 	for (size_t s = 0; s < ns; s++)
 		for (size_t d = 0; d < ns; d++) {
-			struct flows *f = &tf->fwd[s * ns + d];
+			struct flows *f = &tf->fwd[s * ns + d], *pf = &tf->pub[s * ns + d];
+			char pname[FW_OBJ_NAME_MAX + 8];
 			bool any = false;
 
 			for (int fam = 0; fam < 2; fam++)
-				any |= f->p[fam].n || f->a[fam].n;
+				any |= f->p[fam].n || f->a[fam].n || pf->p[fam].n || pf->a[fam].n;
 			if (!any)
 				continue;
 			snprintf(name, sizeof(name), "%s.%s", side_name(t, s), side_name(t, d));
@@ -218,9 +230,12 @@ static void emit_forward(struct pb *b, struct tenant_flows *tf)
 					continue;
 				snprintf(cname, sizeof(cname), "%s.%s", k->origin->id, name);
 				snprintf(logp, sizeof(logp), "fwd:%s:%s ", t->name, k->origin->id);
-				lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp);
+				lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp,
+				             is_publish(t, k->origin));
 			}
-			lookup_rules(b, f, name, false, NULL, false, false, NULL);
+			snprintf(pname, sizeof(pname), "%s.pub", name);
+			lookup_rules(b, pf, pname, false, NULL, false, false, NULL, true);
+			lookup_rules(b, f, name, false, NULL, false, false, NULL, false);
 		}
 	(void)base;
 }
@@ -298,7 +313,7 @@ static void emit_input(struct pb *b, struct tenant_flows *tf)
 		ct_rules(b);
 		if (v6)
 			nd_rules(b);
-		lookup_rules(b, &tf->in[s], name, true, NULL, false, false, NULL);
+		lookup_rules(b, &tf->in[s], name, true, NULL, false, false, NULL, false);
 		deny_rule(b, t, name);
 	}
 }

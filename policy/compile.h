@@ -42,6 +42,7 @@ struct tenant_flows {
 	struct flows *fwd; /* n_sides * n_sides, [src * n_sides + dst] */
 	struct flows *iso; /* per zone */
 	struct flows *in;  /* per side: input to the firewall itself */
+	struct flows *pub; /* like fwd, for published services: only after DNAT */
 	struct counted *counted;
 	size_t n_counted, cap_counted;
 	struct fw_origin *origins; /* one per rule/publish/egress/management */
@@ -63,7 +64,8 @@ void ct_rules(struct pb *b);
 void nd_rules(struct pb *b);
 void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where);
 void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
-                  const struct fw_origin *origin, bool count, bool log, const char *logp);
+                  const struct fw_origin *origin, bool count, bool log, const char *logp,
+                  bool dnat);
 void emit_nat(struct pb *b, const struct tenant_flows *tf);
 void emit_l2(struct pb *b, struct tenant_flows *tf);
 

@@ -224,6 +224,10 @@ static int item_forward(struct tenant_flows *tf, const struct fw_origin *o,
                         const struct fw_svc_ref *svc, size_t n_svc, uint16_t to_port, bool counted,
                         bool log, struct item_stats *st)
 {
+	/* A publish entry's flows are allowed only to packets its DNAT
+	 * rewrote: the host's own address stays closed from the internet. */
+	bool pub = o >= tf->origins + tf->t->n_rules &&
+	           o < tf->origins + tf->t->n_rules + tf->t->n_publish;
 	const struct fw_tenant *t = tf->t;
 	size_t ns = tf->n_sides;
 	int r = 0;
@@ -249,7 +253,7 @@ static int item_forward(struct tenant_flows *tf, const struct fw_origin *o,
 				}
 				f = &tf->iso[s->side - 1];
 			} else {
-				f = &tf->fwd[s->side * ns + d->side];
+				f = &(pub ? tf->pub : tf->fwd)[s->side * ns + d->side];
 			}
 			for (size_t k = 0; k < n_svc; k++)
 				for (size_t m = 0; m < svc[k].n_ports; m++) {
@@ -432,16 +436,19 @@ int flows_build(const struct fw_tenant *t, struct fw_diags *diags, struct tenant
 	tf->t = t;
 	tf->n_sides = ns;
 	tf->fwd = calloc(ns * ns, sizeof(*tf->fwd));
+	tf->pub = calloc(ns * ns, sizeof(*tf->pub));
 	tf->iso = calloc(t->n_zones ? t->n_zones : 1, sizeof(*tf->iso));
 	tf->in = calloc(ns, sizeof(*tf->in));
 	tf->origins =
 	    calloc(t->n_rules + t->n_publish + t->n_egress + t->n_mgmt + 1, sizeof(*tf->origins));
-	if (!tf->fwd || !tf->iso || !tf->in || !tf->origins) {
+	if (!tf->fwd || !tf->pub || !tf->iso || !tf->in || !tf->origins) {
 		flows_free(tf);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < ns * ns; i++)
 		flows_init(&tf->fwd[i]);
+	for (size_t i = 0; i < ns * ns; i++)
+		flows_init(&tf->pub[i]);
 	for (size_t i = 0; i < t->n_zones; i++)
 		flows_init(&tf->iso[i]);
 	for (size_t i = 0; i < ns; i++)
@@ -465,6 +472,9 @@ void flows_free(struct tenant_flows *tf)
 	if (tf->fwd)
 		for (size_t i = 0; i < tf->n_sides * tf->n_sides; i++)
 			flows_fini(&tf->fwd[i]);
+	if (tf->pub)
+		for (size_t i = 0; i < tf->n_sides * tf->n_sides; i++)
+			flows_fini(&tf->pub[i]);
 	if (tf->iso)
 		for (size_t i = 0; t && i < t->n_zones; i++)
 			flows_fini(&tf->iso[i]);
@@ -474,6 +484,7 @@ void flows_free(struct tenant_flows *tf)
 	for (size_t i = 0; i < tf->n_counted; i++)
 		flows_fini(&tf->counted[i].f);
 	free(tf->fwd);
+	free(tf->pub);
 	free(tf->iso);
 	free(tf->in);
 	free(tf->counted);

@@ -112,7 +112,7 @@ void emit_l2(struct pb *b, struct tenant_flows *tf)
 				continue;
 			snprintf(cname, sizeof(cname), "%s.%s", k->origin->id, zn->name);
 			snprintf(logp, sizeof(logp), "fwd:%s:%s ", t->name, k->origin->id);
-			lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp);
+			lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp, false);
 		}
 		/* No conntrack on bridges everywhere: allow a flow's replies by
 		 * looking the reversed tuple up in the same set, but never a new

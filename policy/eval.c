@@ -70,6 +70,7 @@ static int sel_value(const struct fw_packet *p, enum fw_sel sel, uint8_t *out, u
 		*len = 4;
 		return 0;
 	case FW_SEL_CT_STATE:
+	case FW_SEL_CT_STATUS:
 	case FW_SEL_TCP_FLAGS:
 	case FW_SEL_ETHER_SADDR: /* explain packets are IP, without link layer */
 	case FW_SEL_ARP_SADDR_IP:
@@ -162,6 +163,8 @@ static enum step run_stmt(struct run *r, const struct fw_plan_rule *rule, const 
 		uint32_t x;
 		if (s->sel[0] == FW_SEL_CT_STATE)
 			x = r->p->ct_state;
+		else if (s->sel[0] == FW_SEL_CT_STATUS)
+			x = r->p->ct_status;
 		else if (s->sel[0] == FW_SEL_TCP_FLAGS && r->p->proto == 6)
 			x = r->p->tcp_flags;
 		else
@@ -193,6 +196,7 @@ static enum step run_stmt(struct run *r, const struct fw_plan_rule *rule, const 
 		if (s->nat_port)
 			r->p->dport = s->nat_port;
 		r->ev->nat = true;
+		r->p->ct_status |= FW_CT_STATUS_DNAT;
 		r->ev->origin = rule->origin;
 		*out = FW_VERDICT_ACCEPT;
 		return STEP_VERDICT;

@@ -57,6 +57,8 @@ static const char *sel_name(enum fw_sel s)
 		return "th dport";
 	case FW_SEL_CT_STATE:
 		return "ct state";
+	case FW_SEL_CT_STATUS:
+		return "ct status";
 	case FW_SEL_TCP_FLAGS:
 		return "tcp flags";
 	case FW_SEL_ICMPV6_TYPE:
@@ -244,6 +246,15 @@ static void put_bits(struct out *o, const struct fw_stmt *s)
 				fprintf(o->f, "%s%s", first ? "" : ",", ct[i].name);
 				first = false;
 			}
+		return;
+	}
+	if (s->sel[0] == FW_SEL_CT_STATUS) {
+		/* "any of" form, like ct state; only dnat is used */
+		if (!s->neg || s->bits || s->mask != FW_CT_STATUS_DNAT) {
+			o->err = -EINVAL;
+			return;
+		}
+		fputs("ct status dnat", o->f);
 		return;
 	}
 	if (s->sel[0] != FW_SEL_TCP_FLAGS) {

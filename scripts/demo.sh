@@ -32,8 +32,11 @@ step "fwctl check on a broken policy: every error with file:line:column"
 "$fwctl" check tests/malformed/many-errors.yaml || true
 
 step "fwctl compile $policy   (first lines of the nftables ruleset)"
-"$fwctl" compile "$policy" | sed -n '/^table inet fwd_acme/,/^	chain forward/p' | head -40
-echo "   ... $("$fwctl" compile "$policy" | wc -l) lines in all"
+ruleset="$(mktemp)"
+trap 'rm -f "$ruleset"' EXIT
+"$fwctl" compile "$policy" >"$ruleset"
+sed -n '/^table inet fwd_acme/,/^	chain forward/p' "$ruleset" | sed -n 1,40p
+echo "   ... $(wc -l <"$ruleset") lines in all"
 
 step "fwctl explain: what the compiled ruleset does with a flow, and why"
 for q in "app sql mssql" "web sql mssql" "mail dc smb" "internet 203.0.113.10 https" \

@@ -26,7 +26,8 @@ struct fw_packet {
 	uint16_t sport, dport; /* host order */
 	uint8_t icmp_type;
 	uint8_t tcp_flags;
-	uint32_t ct_state; /* FW_CT_* */
+	uint32_t ct_state;  /* FW_CT_* */
+	uint32_t ct_status; /* FW_CT_STATUS_*: set by a DNAT on the way */
 };
 
 struct fw_eval {

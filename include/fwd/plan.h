@@ -79,6 +79,7 @@ enum fw_sel {
 	FW_SEL_TH_SPORT,
 	FW_SEL_TH_DPORT,
 	FW_SEL_CT_STATE,     /* FW_ST_BITS, FW_CT_* */
+	FW_SEL_CT_STATUS,    /* FW_ST_BITS, FW_CT_STATUS_* */
 	FW_SEL_TCP_FLAGS,    /* FW_ST_BITS, FW_TCP_* */
 	FW_SEL_ICMPV6_TYPE,  /* one byte */
 	FW_SEL_FIB_RPF,      /* fib saddr . iif oif; compared with 0 = "missing" */
@@ -90,6 +91,8 @@ enum fw_sel {
 #define FW_CT_ESTABLISHED 0x02u
 #define FW_CT_RELATED     0x04u
 #define FW_CT_NEW         0x08u
+
+#define FW_CT_STATUS_DNAT 0x20u /* the kernel's IPS_DST_NAT */
 
 #define FW_TCP_FIN 0x01u
 #define FW_TCP_SYN 0x02u

@@ -108,6 +108,7 @@ explain allow vpn:bob app erp sales-erp
 explain allow internet 203.0.113.10 https web-public
 explain allow internet 203.0.113.10 smtp mail-public
 explain deny internet 203.0.113.10 smb
+explain deny internet web http               # published only through the public address (DNAT)
 explain deny internet dc rdp
 explain deny internet 203.0.113.11 ssh
 explain allow 198.51.100.5 firewall ssh admin-ssh

@@ -107,6 +107,7 @@ fact mail dc tcp/445 closed                   # mail-to-dc is ldap only
 fact mail web tcp/80 closed                   # the dmz is isolated (bridge table)
 fact inet 203.0.113.10 tcp/443 open           # web-public: DNAT to web
 fact inet dc tcp/3389 closed                  # the dc is never published
+fact inet web tcp/443 closed                  # published services only via DNAT, not the private address
 fact inet 203.0.113.10 tcp/445 closed         # SMB never from outside
 fact adminpc fw tcp/22 open                   # admin-ssh
 fact web fw tcp/22 closed                     # the firewall only from IT
