@@ -275,7 +275,8 @@ static void emit_input(struct pb *b, struct tenant_flows *tf)
 	pb_lookup(b, r, sif, 1, false, true, "in.sides");
 	if (t->vpn.present) {
 		struct fw_val udp = val_u8(17), port = val_be16(t->vpn.listen_port);
-		r = pb_rule(b, NULL);
+		struct fw_origin o = {.id = "vpn", .loc = t->vpn.loc};
+		r = pb_rule(b, &o);
 		pb_cmp(b, r, FW_SEL_IIFNAME, false, &up);
 		pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
 		pb_cmp(b, r, FW_SEL_TH_DPORT, false, &port);

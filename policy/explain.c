@@ -110,27 +110,46 @@ static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, s
 
 /* Split "tenant/name"; without a prefix the only tenant, or the one that
  * knows the name. */
+/* Split "tenant/name" (on FROM, TO or both); without a prefix the only
+ * tenant, or the one that knows either name. */
 static const struct fw_tenant *pick_tenant(const struct fw_policy *p, const char *from,
                                            const char *to, const char **f, const char **t,
                                            struct fw_diags *d)
 {
-	const char *slash = strchr(from, '/');
-	char name[64];
+	const char *names[2] = {from, to};
+	const char **outs[2] = {f, t};
+	const struct fw_tenant *found = NULL;
 
 	*f = from;
 	*t = to;
-	if (slash && (size_t)(slash - from) < sizeof(name)) {
-		memcpy(name, from, (size_t)(slash - from));
-		name[slash - from] = '\0';
-		*f = slash + 1;
-		if (!strncmp(to, name, strlen(name)) && to[strlen(name)] == '/')
-			*t = to + strlen(name) + 1;
+	for (int k = 0; k < 2; k++) {
+		const char *slash = strchr(names[k], '/');
+		size_t len = slash ? (size_t)(slash - names[k]) : 0;
+		const struct fw_tenant *tn = NULL;
+
+		/* "10.0.0.0/24" is an address, not a tenant. */
+		if (!slash || len == 0 || (names[k][0] >= '0' && names[k][0] <= '9') ||
+		    memchr(names[k], ':', len))
+			continue;
 		for (size_t i = 0; i < p->n_tenants; i++)
-			if (!strcmp(p->tenants[i].name, name))
-				return &p->tenants[i];
-		fw_error(d, NULL, "no tenant named '%s'", name);
-		return NULL;
+			if (strlen(p->tenants[i].name) == len &&
+			    !strncmp(p->tenants[i].name, names[k], len))
+				tn = &p->tenants[i];
+		if (!tn) {
+			fw_error(d, NULL, "no tenant named '%.*s'", (int)len, names[k]);
+			return NULL;
+		}
+		if (found && found != tn) {
+			fw_error(d, NULL,
+			         "FROM and TO name different tenants; traffic between "
+			         "tenants is always denied");
+			return NULL;
+		}
+		found = tn;
+		*outs[k] = slash + 1;
 	}
+	if (found)
+		return found;
 	if (p->n_tenants == 1)
 		return &p->tenants[0];
 	for (size_t i = 0; i < p->n_tenants; i++) {

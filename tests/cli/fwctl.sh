@@ -127,6 +127,11 @@ assert d["verdict"] == "allow" and d["tenant"] == "acme", d
 p = d["ports"][0]
 assert (p["service"], p["rule"], p["line"]) == ("tcp/1433", "app-to-sql", 65), p
 PY
+# Several tenants: names are looked up in the tenant that knows them, or TENANT/NAME.
+expect_exit 0 "$fwctl" explain templates/ app sql mssql
+expect_exit 0 "$fwctl" explain templates/ internet roam/203.0.113.40 udp/51840
+expect_exit 3 "$fwctl" explain templates/ shop/internet 10.20.20.10 postgres
+expect_exit 2 "$fwctl" explain templates/ acme/app shop/web1 https
 expect_exit 2 "$fwctl" explain "$w" nobody sql mssql
 grep -q "'nobody' is not a host" "$tmp/err" && ok || bad "explain unknown: $(cat "$tmp/err")"
 expect_exit 2 "$fwctl" explain "$w" servers sql mssql
