@@ -88,12 +88,29 @@ bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 }
 
 /* "ct state established,related accept" / "ct state invalid drop" */
-void ct_rules(struct pb *b)
+/* "ct state established,related accept" */
+static void accept_established(struct pb *b)
 {
 	struct fw_plan_rule *r = pb_rule(b, NULL);
 
 	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
 	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+}
+
+/* "SEL @set accept" */
+static void accept_in_set(struct pb *b, const enum fw_sel *sel, const char *set)
+{
+	struct fw_plan_rule *r = pb_rule(b, NULL);
+
+	pb_lookup(b, r, sel, 1, false, false, set);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+}
+
+void ct_rules(struct pb *b)
+{
+	struct fw_plan_rule *r;
+
+	accept_established(b);
 	r = pb_rule(b, NULL);
 	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_INVALID, 0);
 	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
@@ -378,37 +395,21 @@ static void emit_base(struct pb *b, const struct fw_policy *p)
 	pb_verdict(b, r, FW_VERDICT_DROP, NULL);
 
 	pb_chain(b, "forward", FW_HOOK_FORWARD, FW_CHAIN_FILTER, PRIO_BASE, FW_VERDICT_DROP);
-	r = pb_rule(b, NULL);
-	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
-	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	accept_established(b);
 	/* A tenant's own chains already decided for its interfaces. */
-	r = pb_rule(b, NULL);
-	pb_lookup(b, r, sif, 1, false, false, "ifaces");
-	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	r = pb_rule(b, NULL);
-	pb_lookup(b, r, sof, 1, false, false, "ifaces");
-	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	accept_in_set(b, sif, "ifaces");
+	accept_in_set(b, sof, "ifaces");
 
 	pb_chain(b, "input", FW_HOOK_INPUT, FW_CHAIN_FILTER, PRIO_BASE, FW_VERDICT_DROP);
 	r = pb_rule(b, NULL);
 	pb_cmp(b, r, FW_SEL_IIFNAME, false, &lo);
 	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	r = pb_rule(b, NULL);
-	pb_bits(b, r, FW_SEL_CT_STATE, true, FW_CT_ESTABLISHED | FW_CT_RELATED, 0);
-	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	r = pb_rule(b, NULL);
-	pb_lookup(b, r, sif, 1, false, false, "ifaces");
-	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	if (has4) {
-		r = pb_rule(b, NULL);
-		pb_lookup(b, r, s4, 1, false, false, "public4");
-		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	}
-	if (has6) {
-		r = pb_rule(b, NULL);
-		pb_lookup(b, r, s6, 1, false, false, "public6");
-		pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-	}
+	accept_established(b);
+	accept_in_set(b, sif, "ifaces");
+	if (has4)
+		accept_in_set(b, s4, "public4");
+	if (has6)
+		accept_in_set(b, s6, "public6");
 	if (hasport) {
 		r = pb_rule(b, NULL);
 		pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
