@@ -26,5 +26,5 @@ echo "== tests (release build)"
 ctest --test-dir "$root/build" --output-on-failure -j2
 
 echo "== fuzz (bounded)"
-"$root/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
+"$root/fuzz/run.sh" "${FUZZ_SECONDS:-45}"
 echo "== all tests passed"

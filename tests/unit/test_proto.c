@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The control protocol: every request validated, exact messages, round trips. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fwd/proto.h"
+
+static void expect_error(const char *req, int code, const char *msg)
+{
+	struct fwp_request r;
+	char err[256];
+
+	assert_int_equal(fwp_request_parse(req, strlen(req), &r, err, sizeof(err)), code);
+	assert_string_equal(err, msg);
+}
+
+static void test_valid(void **state)
+{
+	struct fwp_request r;
+	char err[256];
+	const char *apply = "{\"version\":1,\"id\":7,\"command\":\"apply\",\"args\":{\"files\":"
+	                    "[{\"name\":\"acme.yaml\",\"content\":\"tenant: x\\n\"}],"
+	                    "\"confirm\":60,\"force\":true}}";
+
+	(void)state;
+	assert_int_equal(fwp_request_parse(apply, strlen(apply), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.id, 7);
+	assert_int_equal(r.command, FWP_APPLY);
+	assert_int_equal(r.n_files, 1);
+	assert_string_equal(r.files[0].name, "acme.yaml");
+	assert_int_equal(r.files[0].len, 10);
+	assert_int_equal(r.confirm, 60);
+	assert_true(r.force);
+	fwp_request_free(&r);
+
+	const char *st = "{\"version\":1,\"command\":\"status\"}";
+	assert_int_equal(fwp_request_parse(st, strlen(st), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.command, FWP_STATUS);
+	assert_int_equal(r.id, 0);
+	fwp_request_free(&r);
+
+	const char *lg =
+	    "{\"version\":1,\"command\":\"logs\",\"args\":{\"tenant\":\"acme\",\"follow\":true}}";
+	assert_int_equal(fwp_request_parse(lg, strlen(lg), &r, err, sizeof(err)), 0);
+	assert_string_equal(r.tenant, "acme");
+	assert_true(r.follow);
+	fwp_request_free(&r);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"version\":1", -EINVAL,
+	             "request is not JSON: '}' expected near end of file (column 12)");
+	expect_error("[1]", -EINVAL, "request: expected a JSON object");
+	expect_error("{\"command\":\"status\"}", -EINVAL, "request: expected \"version\": 1");
+	expect_error("{\"version\":2,\"command\":\"status\"}", -EPROTO,
+	             "protocol version 2 is not supported, this fwd speaks version 1");
+	expect_error("{\"version\":1,\"command\":\"reboot\"}", -EINVAL,
+	             "unknown command 'reboot' (expected status, diff, apply, confirm, rollback, "
+	             "history, show, counters or logs)");
+	expect_error("{\"version\":1,\"command\":\"status\",\"extra\":1}", -EINVAL,
+	             "request: unknown key 'extra' (expected version, id, command, args)");
+	expect_error("{\"version\":1,\"command\":\"status\",\"args\":{\"tenant\":\"x\"}}", -EINVAL,
+	             "args: 'status' does not take 'tenant'");
+	expect_error("{\"version\":1,\"command\":\"apply\"}", -EINVAL,
+	             "args: 'apply' needs 'files'");
+	expect_error("{\"version\":1,\"command\":\"apply\",\"args\":{\"files\":[]}}", -EINVAL,
+	             "args.files: expected at least one policy file");
+	expect_error("{\"version\":1,\"command\":\"apply\",\"args\":{\"files\":[{\"name\":\"../x\","
+	             "\"content\":\"\"}]}}",
+	             -EINVAL, "args.files[0].name: expected a file name without '/'");
+	expect_error("{\"version\":1,\"command\":\"apply\",\"args\":{\"files\":[{\"name\":\"a\","
+	             "\"content\":\"\"}],\"confirm\":0}}",
+	             -EINVAL, "args.confirm: expected seconds from 1 to 3600");
+	expect_error("{\"version\":1,\"command\":\"rollback\",\"args\":{\"generation\":\"x\"}}",
+	             -EINVAL, "args.generation: expected a generation number");
+	expect_error("{\"version\":1,\"version\":1,\"command\":\"status\"}", -EINVAL,
+	             "request is not JSON: duplicate object key near '\"version\"' (column 22)");
+	expect_error("{\"version\":1,\"id\":-1,\"command\":\"status\"}", -EINVAL,
+	             "request: \"id\" must be a non-negative integer");
+}
+
+static void test_round_trip(void **state)
+{
+	struct fwp_file files[] = {{"a.yaml", "x: \"1\"\n", 7}, {"b.yaml", "", 0}};
+	struct fwp_request in = {
+	    .id = 42, .command = FWP_APPLY, .files = files, .n_files = 2, .confirm = 30};
+	struct fwp_request out;
+	char err[256];
+	char *line = fwp_request_format(&in);
+
+	(void)state;
+	assert_non_null(line);
+	assert_int_equal(line[strlen(line) - 1], '\n');
+	assert_int_equal(fwp_request_parse(line, strlen(line) - 1, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.id, 42);
+	assert_int_equal(out.n_files, 2);
+	assert_string_equal(out.files[0].content, "x: \"1\"\n");
+	assert_int_equal(out.confirm, 30);
+	fwp_request_free(&out);
+	free(line);
+}
+
+static void test_responses(void **state)
+{
+	char *ok = fwp_response_ok(3, json_pack("{s:i}", "generation", 12));
+	char *er = fwp_response_error(4, -EACCES, "not in group fwd", NULL);
+
+	(void)state;
+	assert_string_equal(
+	    ok, "{\"id\":3,\"ok\":true,\"result\":{\"generation\":12},\"version\":1}\n");
+	assert_string_equal(er, "{\"error\":{\"code\":\"EACCES\",\"message\":\"not in group fwd\"},"
+	                        "\"id\":4,\"ok\":false,\"version\":1}\n");
+	free(ok);
+	free(er);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_responses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
