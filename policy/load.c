@@ -349,6 +349,20 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_
 	return finish(p, r, diags, ret);
 }
 
+int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_diags *diags,
+                        struct fw_policy **ret)
+{
+	struct fw_policy *p = calloc(1, sizeof(*p));
+	size_t cap = 0;
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = load_one_buffer(p, &cap, src[i].name, src[i].data, src[i].len, diags);
+	return finish(p, r, diags, ret);
+}
+
 void tenant_free_contents(struct fw_tenant *t)
 {
 	free(t->file);

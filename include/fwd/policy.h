@@ -252,6 +252,16 @@ int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags 
 int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_diags *diags,
                        struct fw_policy **ret);
 
+/* Several in-memory files as one appliance (a policy sent over the control
+ * socket, a git commit). */
+struct fw_policy_source {
+	const char *name; /* used in locations */
+	const char *data;
+	size_t len;
+};
+int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_diags *diags,
+                        struct fw_policy **ret);
+
 void policy_free(struct fw_policy *p);
 
 /* Helpers shared by the loader, checker, compiler and tools. */
