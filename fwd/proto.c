@@ -350,6 +350,8 @@ static const char *errno_name(int e)
 		return "ETIMEDOUT";
 	case ENOMEM:
 		return "ENOMEM";
+	case ENOSYS:
+		return "ENOSYS";
 	default:
 		return "EIO";
 	}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Control requests onto the engine: one function per command, JSON results. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwd/handlers.h"
+
+static json_t *diags_json(const struct fw_diags *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < d->n; i++) {
+		const struct fw_diag *x = &d->v[i];
+		json_array_append_new(a, json_pack("{s:s, s:s?, s:I, s:I, s:s}", "severity",
+		                                   x->sev == FW_SEV_ERROR ? "error" : "warning",
+		                                   "file", x->loc.file, "line",
+		                                   (json_int_t)x->loc.line, "column",
+		                                   (json_int_t)x->loc.col, "message", x->msg));
+	}
+	return a;
+}
+
+static char *error_with(uint64_t id, int r, const char *what, struct fw_diags *d)
+{
+	char msg[256];
+
+	if (d && d->n_errors)
+		snprintf(msg, sizeof(msg), "%s: %zu error%s", what, d->n_errors,
+		         d->n_errors == 1 ? "" : "s");
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
+	return fwp_response_error(id, r, msg, d && d->n ? diags_json(d) : NULL);
+}
+
+static json_t *generation_json(const struct fw_generation *g)
+{
+	return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s}", "generation",
+	                 (json_int_t)g->generation, "parent", (json_int_t)g->parent, "time",
+	                 (json_int_t)g->time, "who", g->who, "uid", (json_int_t)g->uid, "source",
+	                 g->source, "comment", g->comment);
+}
+
+static char *do_status(struct fw_daemon *dm, const struct fwp_request *req)
+{
+	struct fw_engine_status s;
+	json_t *tenants = json_array();
+	const struct fw_policy *p = fw_engine_policy(dm->engine);
+
+	fw_engine_status(dm->engine, &s);
+	for (size_t i = 0; p && tenants && i < p->n_tenants; i++)
+		json_array_append_new(tenants,
+		                      json_pack("{s:s, s:I, s:I, s:I}", "name", p->tenants[i].name,
+		                                "id", (json_int_t)p->tenants[i].id, "zones",
+		                                (json_int_t)p->tenants[i].n_zones, "rules",
+		                                (json_int_t)p->tenants[i].n_rules));
+	return fwp_response_ok(
+	    req->id, json_pack("{s:I, s:I, s:I, s:I, s:o}", "live", (json_int_t)s.live, "pending",
+	                       (json_int_t)s.pending, "previous", (json_int_t)s.previous,
+	                       "confirm_deadline", (json_int_t)(s.pending ? s.deadline : 0),
+	                       "tenants", tenants ? tenants : json_array()));
+}
+
+static char *do_apply(struct fw_daemon *dm, const struct fwp_request *req,
+                      const struct fw_state_meta *who)
+{
+	struct fw_policy_source *src = calloc(req->n_files ? req->n_files : 1, sizeof(*src));
+	struct fw_diags d = {0};
+	uint64_t gen = 0;
+	char *resp;
+	int r;
+
+	if (!src)
+		return NULL;
+	for (size_t i = 0; i < req->n_files; i++)
+		src[i] = (struct fw_policy_source){req->files[i].name, req->files[i].content,
+		                                   req->files[i].len};
+	r = fw_engine_apply(dm->engine, src, req->n_files, who, req->confirm, &d, &gen);
+	free(src);
+	if (r == -EBUSY)
+		resp = fwp_response_error(
+		    req->id, r, "a change waits for confirm: confirm or roll back first", NULL);
+	else if (r < 0)
+		resp = error_with(req->id, r, "apply refused", &d);
+	else
+		resp = fwp_response_ok(
+		    req->id, json_pack("{s:I, s:I, s:o}", "generation", (json_int_t)gen, "confirm",
+		                       (json_int_t)req->confirm, "warnings", diags_json(&d)));
+	fw_diags_free(&d);
+	return resp;
+}
+
+static char *do_confirm(struct fw_daemon *dm, const struct fwp_request *req,
+                        const struct fw_state_meta *who)
+{
+	struct fw_engine_status s;
+
+	fw_engine_status(dm->engine, &s);
+	if (fw_engine_confirm(dm->engine, who) < 0)
+		return fwp_response_error(req->id, -ENOENT, "nothing waits for a confirmation",
+		                          NULL);
+	return fwp_response_ok(req->id, json_pack("{s:I}", "generation", (json_int_t)s.pending));
+}
+
+static char *do_rollback(struct fw_daemon *dm, const struct fwp_request *req,
+                         const struct fw_state_meta *who)
+{
+	struct fw_diags d = {0};
+	uint64_t gen;
+	int r = fw_engine_rollback(dm->engine, req->generation, who, &d, &gen);
+	char *resp;
+
+	if (r == -ENOENT)
+		resp = fwp_response_error(req->id, r,
+		                          req->generation ? "no such generation"
+		                                          : "the live generation has no parent",
+		                          NULL);
+	else if (r < 0)
+		resp = error_with(req->id, r, "rollback failed", &d);
+	else
+		resp = fwp_response_ok(req->id, json_pack("{s:I}", "generation", (json_int_t)gen));
+	fw_diags_free(&d);
+	return resp;
+}
+
+static char *do_history(struct fw_daemon *dm, const struct fwp_request *req)
+{
+	struct fw_generation *v;
+	size_t n;
+	json_t *a;
+	int r = fw_state_list(dm->state, &v, &n);
+
+	if (r < 0)
+		return error_with(req->id, r, "history", NULL);
+	a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, generation_json(&v[i]));
+	free(v);
+	return fwp_response_ok(req->id, json_pack("{s:o}", "generations", a ? a : json_array()));
+}
+
+static char *do_show(struct fw_daemon *dm, const struct fwp_request *req)
+{
+	const struct fw_plan *plan = fw_engine_plan(dm->engine);
+	json_t *tables = json_array();
+
+	if (!plan)
+		return fwp_response_error(req->id, -ENOENT, "no policy is live yet", NULL);
+	for (size_t i = 0; tables && i < plan->n_tables; i++) {
+		const struct fw_plan_table *t = &plan->tables[i];
+		if (req->tenant && (!t->tenant || strcmp(t->tenant, req->tenant)))
+			continue;
+		char *text = plan_render_table(t);
+		if (!text) {
+			json_decref(tables);
+			return NULL;
+		}
+		json_array_append_new(tables, json_pack("{s:s, s:s?, s:s}", "table", t->name,
+		                                        "tenant", t->tenant, "ruleset", text));
+		free(text);
+	}
+	if (req->tenant && json_array_size(tables) == 0) {
+		json_decref(tables);
+		return fwp_response_error(req->id, -ENOENT, "no such tenant", NULL);
+	}
+	return fwp_response_ok(req->id,
+	                       json_pack("{s:o}", "tables", tables ? tables : json_array()));
+}
+
+/* Root, or a member of the fwd group, may change things; the socket's
+ * permissions already keep everyone else out (they get EACCES at connect). */
+static bool may_write(const struct fw_daemon *dm, const struct ctl_peer *peer)
+{
+	struct passwd *pw;
+	gid_t groups[64];
+	int n = 64;
+
+	if (peer->uid == 0 || (dm->group != (gid_t)-1 && peer->gid == dm->group))
+		return true;
+	if (dm->group == (gid_t)-1 || !(pw = getpwuid(peer->uid)))
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == dm->group)
+			return true;
+	return false;
+}
+
+char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct fwp_request *req)
+{
+	struct fw_daemon *dm = userdata;
+	struct passwd *pw = getpwuid(peer->uid);
+	char name[64];
+	struct fw_state_meta who = {.who = name, .uid = peer->uid, .source = "fwctl"};
+
+	snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
+	switch (req->command) {
+	case FWP_STATUS:
+		return do_status(dm, req);
+	case FWP_HISTORY:
+		return do_history(dm, req);
+	case FWP_SHOW:
+		return do_show(dm, req);
+	case FWP_APPLY:
+	case FWP_CONFIRM:
+	case FWP_ROLLBACK:
+		if (!may_write(dm, peer)) {
+			(void)fw_state_audit(dm->state, "denied", &who, 0,
+			                     fwp_command_name(req->command));
+			return fwp_response_error(req->id, -EACCES,
+			                          "changes need root or the fwd group", NULL);
+		}
+		if (req->command == FWP_APPLY)
+			return do_apply(dm, req, &who);
+		if (req->command == FWP_CONFIRM)
+			return do_confirm(dm, req, &who);
+		return do_rollback(dm, req, &who);
+	case FWP_DIFF:
+	case FWP_COUNTERS:
+	case FWP_LOGS:
+		break;
+	}
+	return fwp_response_error(req->id, -ENOSYS, "this command is not available yet", NULL);
+}
