@@ -145,10 +145,11 @@ static char *do_history(struct fw_daemon *dm, const struct fwp_request *req)
 static char *do_show(struct fw_daemon *dm, const struct fwp_request *req)
 {
 	const struct fw_plan *plan = fw_engine_plan(dm->engine);
-	json_t *tables = json_array();
+	json_t *tables;
 
 	if (!plan)
 		return fwp_response_error(req->id, -ENOENT, "no policy is live yet", NULL);
+	tables = json_array();
 	for (size_t i = 0; tables && i < plan->n_tables; i++) {
 		const struct fw_plan_table *t = &plan->tables[i];
 		if (req->tenant && (!t->tenant || strcmp(t->tenant, req->tenant)))
