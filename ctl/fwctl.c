@@ -15,12 +15,22 @@ static void usage(FILE *f)
 	      "  compile PATH...                   print the nftables ruleset the appliance loads\n"
 	      "  explain PATH FROM TO SERVICE      allow or deny, and which rule decided\n"
 	      "\n"
+	      "Daemon commands (talk to fwd over its control socket):\n"
+	      "  status                            live and pending generations, tenants\n"
+	      "  apply [--confirm S] PATH...       check, load atomically; with --confirm roll\n"
+	      "                                    back after S seconds unless confirmed\n"
+	      "  confirm                           keep the pending generation\n"
+	      "  rollback [GENERATION]             load an earlier generation (default: parent)\n"
+	      "  history                           every applied generation: who, when, how\n"
+	      "  show [TENANT]                     the live ruleset\n"
+	      "\n"
 	      "FROM and TO: a host, an address, internet, firewall, vpn:USER, site:NAME,\n"
 	      "optionally TENANT/NAME when several tenants are loaded. SERVICE: a service\n"
 	      "name (ssh, mssql, ...) or tcp/PORT, udp/PORT, icmp.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --json      machine-readable output on stdout\n"
+	      "  --socket P  the daemon's control socket (default " FWD_DEFAULT_SOCKET ")\n"
 	      "  --help      this text\n"
 	      "  --version   print the version\n"
 	      "\n"
@@ -33,6 +43,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
+	    {"socket", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -40,10 +51,13 @@ int main(int argc, char **argv)
 	struct ctl ctl = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jhVs:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctl.json = true;
+			break;
+		case 's':
+			ctl.socket = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -78,6 +92,16 @@ int main(int argc, char **argv)
 		return cmd_compile(&ctl, n, args);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(&ctl, n, args);
+	static const struct {
+		const char *name;
+		int (*fn)(struct ctl *, int, char **);
+	} daemon_cmds[] = {
+	    {"status", cmd_status},     {"apply", cmd_apply},     {"confirm", cmd_confirm},
+	    {"rollback", cmd_rollback}, {"history", cmd_history}, {"show", cmd_show},
+	};
+	for (size_t i = 0; i < sizeof(daemon_cmds) / sizeof(daemon_cmds[0]); i++)
+		if (!strcmp(cmd, daemon_cmds[i].name))
+			return daemon_cmds[i].fn(&ctl, n, args);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return EXIT_OK;

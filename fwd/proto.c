@@ -301,10 +301,19 @@ char *fwp_request_format(const struct fwp_request *req)
 		return NULL;
 	if (req->n_files) {
 		json_t *files = json_array();
-		for (size_t i = 0; files && i < req->n_files; i++)
-			json_array_append_new(
-			    files, json_pack("{s:s, s:s%}", "name", req->files[i].name, "content",
-			                     req->files[i].content, req->files[i].len));
+		for (size_t i = 0; files && i < req->n_files; i++) {
+			json_t *f = json_pack("{s:s, s:s%}", "name", req->files[i].name, "content",
+			                      req->files[i].content, req->files[i].len);
+			/* Not UTF-8, or out of memory: never send a request missing a file. */
+			if (!f || json_array_append_new(files, f) < 0) {
+				json_decref(files);
+				files = NULL;
+			}
+		}
+		if (!files) {
+			json_decref(args);
+			return NULL;
+		}
 		json_object_set_new(args, "files", files);
 	}
 	if (req->confirm)

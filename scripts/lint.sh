@@ -13,6 +13,7 @@ clang-format --dry-run --Werror "${files[@]}"
 echo "lint: cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=variableScope --std=c11 \
+	--include=scripts/cppcheck-macros.h \
 	-I include -I policy -I tests/unit -D_GNU_SOURCE policy ctl fwd tests/unit bench fuzz
 
 echo "lint: layering"
