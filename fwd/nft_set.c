@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Plan sets and verdict maps as NEWSET and NEWSETELEM messages, the way
+ * nft(8) 1.0.x declares `set NAME { type A . B; flags interval; ... }`:
+ *
+ *  - the key type is nft's datatype id, concatenations fold the ids 6 bits
+ *    per field ((a << 6 | b) << 6 | c ...); the key length pads every field
+ *    of a concatenation to 4 bytes (the kernel's 32-bit registers);
+ *  - concatenated intervals are NFT_SET_INTERVAL | NFT_SET_CONCAT with the
+ *    unpadded field lengths in NFTA_SET_DESC (the kernel picks pipapo), and
+ *    each element has a key (the low ends) and a key end (the high ends);
+ *  - verdict maps are NFT_SET_MAP with NFT_DATA_VERDICT data;
+ *  - the user data nft reads back when listing: key (and data) byte order,
+ *    for concatenations the typeof marker nft writes, for maps whether the
+ *    data are intervals; element comments.
+ * Elements go in as many messages as needed to keep each one small.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+
+#include "nft_int.h"
+
+#define NFT_USERDATA_MAXLEN 256
+
+/* nft's byte order ids (enum byteorder) and expression type of a concatenation */
+#define BO_INVALID  0
+#define BO_HOST     1
+#define BO_BIG      2
+#define EXPR_CONCAT 13
+
+/* bytes, unpadded */
+static uint32_t key_len(enum fw_key k)
+{
+	switch (k) {
+	case FW_KEY_IPV4:
+		return 4;
+	case FW_KEY_IPV6:
+		return 16;
+	case FW_KEY_PROTO:
+		return 1;
+	case FW_KEY_PORT:
+		return 2;
+	case FW_KEY_IFNAME:
+		return 16;
+	}
+	return 0;
+}
+
+/* nft's datatype id */
+static uint32_t key_datatype(enum fw_key k)
+{
+	switch (k) {
+	case FW_KEY_IPV4:
+		return 7; /* ipv4_addr */
+	case FW_KEY_IPV6:
+		return 8; /* ipv6_addr */
+	case FW_KEY_PROTO:
+		return 12; /* inet_proto */
+	case FW_KEY_PORT:
+		return 13; /* inet_service */
+	case FW_KEY_IFNAME:
+		return 41; /* ifname */
+	}
+	return 0;
+}
+
+static uint32_t key_byteorder(enum fw_key k)
+{
+	switch (k) {
+	case FW_KEY_IFNAME:
+		return BO_HOST;
+	case FW_KEY_PROTO:
+		return BO_INVALID; /* nft's inet_proto type declares none */
+	default:
+		return BO_BIG;
+	}
+}
+
+static uint32_t pad4(uint32_t n)
+{
+	return (n + 3u) & ~3u;
+}
+
+static const char *set_kind(const struct fw_plan_set *ps)
+{
+	return ps->vmap ? "map" : "set";
+}
+
+static int set_error(struct fw_diags *d, const struct fw_plan_table *t,
+                     const struct fw_plan_set *ps, int err, const char *what)
+{
+	fw_error(d, NULL, "nft: %s %s %s %s: %s", set_kind(ps), nft_family_name(t->family), t->name,
+	         ps->name, what);
+	return err;
+}
+
+static int set_udata(struct nftnl_set *s, const struct fw_plan_set *ps)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	bool ok;
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	ok = nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER,
+	                         ps->n_key > 1 ? BO_INVALID : key_byteorder(ps->key[0]));
+	if (ok && ps->vmap)
+		ok = nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATABYTEORDER, BO_INVALID);
+	if (ok && ps->n_key > 1) {
+		/* nft marks a `type a . b` key as a concatenation whose
+		 * fields it cannot describe: an empty typeof */
+		struct nftnl_udata *n1 = nftnl_udata_nest_start(u, NFTNL_UDATA_SET_KEY_TYPEOF), *n2;
+
+		ok = n1 && nftnl_udata_put_u32(u, NFTNL_UDATA_SET_TYPEOF_EXPR, EXPR_CONCAT);
+		n2 = ok ? nftnl_udata_nest_start(u, NFTNL_UDATA_SET_TYPEOF_DATA) : NULL;
+		ok = n2 != NULL;
+		if (ok) {
+			nftnl_udata_nest_end(u, n2);
+			nftnl_udata_nest_end(u, n1);
+		}
+	}
+	if (ok && ps->vmap)
+		ok = nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+	r = ok ? nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
+	                            nftnl_udata_buf_len(u))
+	       : -1;
+	nftnl_udata_buf_free(u);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static int set_obj(struct nftnl_set *s, const struct fw_plan_table *t, const struct fw_plan_set *ps,
+                   uint32_t id)
+{
+	uint8_t fields[16] = {0};
+	uint32_t type = 0, klen = 0, flags = 0;
+
+	for (uint8_t i = 0; i < ps->n_key; i++) {
+		uint32_t len = key_len(ps->key[i]);
+
+		type = type << 6 | key_datatype(ps->key[i]);
+		klen += ps->n_key > 1 ? pad4(len) : len;
+		fields[i] = (uint8_t)len;
+	}
+	if (ps->vmap)
+		flags |= NFT_SET_MAP;
+	if (ps->interval)
+		flags |= NFT_SET_INTERVAL | NFT_SET_CONCAT;
+	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, t->name) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, ps->name) < 0)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nft_family(t->family));
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
+	if (ps->vmap) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
+	}
+	if (ps->interval && nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, ps->n_key) < 0)
+		return -ENOMEM;
+	return set_udata(s, ps);
+}
+
+static int elem_key(const struct fw_plan_set *ps, const struct fw_elem *el, uint8_t *key,
+                    uint8_t *key_end, uint32_t *klen, char err[NFT_ERR_MAX])
+{
+	uint32_t off = 0;
+
+	for (uint8_t i = 0; i < ps->n_key; i++) {
+		const struct fw_val *v = &el->key[i];
+		uint32_t len = key_len(ps->key[i]);
+		const uint8_t *hi = v->range ? v->hi : v->lo;
+
+		if (v->range && !ps->interval) {
+			snprintf(err, NFT_ERR_MAX, "field %u is a range in a set without intervals",
+			         (unsigned)i + 1);
+			return -EINVAL;
+		}
+		if (memcmp(v->lo, hi, len) > 0) {
+			snprintf(err, NFT_ERR_MAX, "field %u: range has zero or negative size",
+			         (unsigned)i + 1);
+			return -EINVAL;
+		}
+		if (ps->key[i] == FW_KEY_IFNAME) {
+			size_t n = strnlen((const char *)v->lo, 16);
+
+			if (n == 0 || n == 16 || v->lo[n - 1] == '*') {
+				snprintf(err, NFT_ERR_MAX, "field %u: unusable interface name",
+				         (unsigned)i + 1);
+				return -EINVAL;
+			}
+		}
+		memcpy(key + off, v->lo, len);
+		memcpy(key_end + off, hi, len);
+		off += ps->n_key > 1 ? pad4(len) : len;
+	}
+	*klen = off;
+	return 0;
+}
+
+static int elem_obj(struct nftnl_set_elem *e, const struct fw_plan_set *ps,
+                    const struct fw_elem *el, char err[NFT_ERR_MAX])
+{
+	uint8_t key[64] = {0}, key_end[64] = {0};
+	uint32_t klen;
+	int r = elem_key(ps, el, key, key_end, &klen, err);
+
+	if (r < 0)
+		return r;
+	if (nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen) < 0 ||
+	    (ps->interval && nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, key_end, klen) < 0))
+		goto nomem;
+	if (ps->vmap) {
+		int code;
+
+		switch (el->verdict) {
+		case FW_VERDICT_ACCEPT:
+			code = NF_ACCEPT;
+			break;
+		case FW_VERDICT_DROP:
+			code = NF_DROP;
+			break;
+		case FW_VERDICT_RETURN:
+			code = NFT_RETURN;
+			break;
+		case FW_VERDICT_JUMP:
+			code = NFT_JUMP;
+			break;
+		case FW_VERDICT_GOTO:
+			code = NFT_GOTO;
+			break;
+		default:
+			snprintf(err, NFT_ERR_MAX, "map element without a verdict");
+			return -EINVAL;
+		}
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)code);
+		if (code == NFT_JUMP || code == NFT_GOTO) {
+			if (!el->chain[0]) {
+				snprintf(err, NFT_ERR_MAX, "jump or goto without a chain");
+				return -EINVAL;
+			}
+			if (nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, el->chain) < 0)
+				goto nomem;
+		}
+	} else if (el->origin.id) {
+		/* plan_render() comments set elements (not map elements) with
+		 * the policy rule's id */
+		struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		char text[NFT_TEXT_MAX];
+
+		if (!u)
+			goto nomem;
+		nft_text(text, el->origin.id);
+		r = nftnl_udata_put_strz(u, NFTNL_UDATA_SET_ELEM_COMMENT, text)
+		        ? nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(u),
+		                             nftnl_udata_buf_len(u))
+		        : -1;
+		nftnl_udata_buf_free(u);
+		if (r < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, NFT_ERR_MAX, "out of memory");
+	return -ENOMEM;
+}
+
+/* One NEWSETELEM message from element `first` on; *next is where the next
+ * message starts. */
+static int elems_msg(struct nft_batch *b, size_t ti, size_t si, uint32_t id, size_t first,
+                     size_t *next, struct fw_diags *d)
+{
+	const struct fw_plan_table *t = &b->plan->tables[ti];
+	const struct fw_plan_set *ps = &t->sets[si];
+	struct nft_rec rec = {.kind = NFT_REC_ELEMS, .table = ti, .obj = si, .first = first};
+	char *buf = nft_msg_reserve(b), err[NFT_ERR_MAX];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	size_t i;
+
+	if (!buf)
+		return set_error(d, t, ps, -ENOMEM, "out of memory");
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, nft_family(t->family),
+	                            NLM_F_CREATE | NLM_F_ACK, nft_next_seq(b));
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t->name);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ps->name);
+	mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (i = first; i < ps->n_elems && nlh->nlmsg_len < NFT_ELEMS_CHUNK; i++) {
+		const struct fw_elem *el = &ps->elems[i];
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		int r = e ? elem_obj(e, ps, el, err) : -ENOMEM;
+
+		if (r == -ENOMEM && !e)
+			snprintf(err, sizeof(err), "out of memory");
+		if (r == 0)
+			nftnl_set_elem_nlmsg_build(nlh, e, (int)(i - first + 1));
+		if (e)
+			nftnl_set_elem_free(e);
+		if (r < 0) {
+			const struct fw_loc *loc =
+			    el->origin.id && el->origin.loc.file ? &el->origin.loc : NULL;
+			fw_error(d, loc, "nft: element %zu of %s %s %s %s%s%s%s: %s", i + 1,
+			         set_kind(ps), nft_family_name(t->family), t->name, ps->name,
+			         el->origin.id ? " (policy rule \"" : "",
+			         el->origin.id ? el->origin.id : "", el->origin.id ? "\")" : "",
+			         err);
+			return r;
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+	rec.n = i - first;
+	*next = i;
+	if (nft_msg_commit(b, nlh, &rec) < 0)
+		return set_error(d, t, ps, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int nft_batch_set(struct nft_batch *b, size_t ti, size_t si, uint32_t id, struct fw_diags *d)
+{
+	const struct fw_plan_table *t = &b->plan->tables[ti];
+	const struct fw_plan_set *ps = &t->sets[si];
+	struct nft_rec rec = {.kind = NFT_REC_SET, .table = ti, .obj = si};
+	struct nftnl_set *s;
+	struct nlmsghdr *nlh;
+	char *buf;
+	int r;
+
+	if (ps->n_key == 0 || ps->n_key > FW_MAX_CONCAT)
+		return set_error(d, t, ps, -EINVAL, "key of 0 or more than 4 fields");
+	for (uint8_t i = 0; i < ps->n_key; i++)
+		if (!key_len(ps->key[i]))
+			return set_error(d, t, ps, -EINVAL, "unknown key type");
+	if (ps->interval && ps->n_key == 1)
+		return set_error(d, t, ps, -EOPNOTSUPP,
+		                 "intervals in a set of one field are not supported by this "
+		                 "backend (nft would need its segment tree encoding)");
+	s = nftnl_set_alloc();
+	if (!s)
+		return set_error(d, t, ps, -ENOMEM, "out of memory");
+	r = set_obj(s, t, ps, id);
+	buf = r == 0 ? nft_msg_reserve(b) : NULL;
+	if (r == 0 && !buf)
+		r = -ENOMEM;
+	if (r == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, nft_family(t->family),
+		                            NLM_F_CREATE | NLM_F_ACK, nft_next_seq(b));
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		r = nft_msg_commit(b, nlh, &rec);
+	}
+	nftnl_set_free(s);
+	if (r < 0)
+		return set_error(d, t, ps, r, "out of memory");
+	for (size_t i = 0; i < ps->n_elems;) {
+		r = elems_msg(b, ti, si, id, i, &i, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
