@@ -6,12 +6,7 @@
 
 void print_diags_text(const struct fw_diags *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = fw_diag_format(&d->v[i]);
-		if (s)
-			fprintf(stderr, "%s\n", s);
-		free(s);
-	}
+	fw_diags_print(d, stderr, "");
 }
 
 json_t *diags_to_json(const struct fw_diags *d)

@@ -25,16 +25,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: fwd-apply [--dump] [--dry-run] [--prefix PREFIX] PATH...\n");
 }
 
-static void print_diags(const struct fw_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = fw_diag_format(&d->v[i]);
-
-		fprintf(stderr, "%s\n", s ? s : "fwd-apply: out of memory");
-		free(s);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,7 +70,7 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = nft_apply_plan(plan, &opts, &d);
 	fw_diags_sort(&d);
-	print_diags(&d);
+	fw_diags_print(&d, stderr, "");
 	plan_free(plan);
 	policy_free(p);
 	fw_diags_free(&d);

@@ -27,15 +27,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void log_diags(const struct fw_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = fw_diag_format(&d->v[i]);
-		fprintf(stderr, "fwd: %s\n", s ? s : "out of memory");
-		free(s);
-	}
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: fwd [--state-dir DIR] [--socket PATH] [--group NAME]\n"
@@ -99,7 +90,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* Last-known-good first: nothing forwards before it is in place. */
 	r = fw_engine_boot(dm.engine, &d);
-	log_diags(&d);
+	fw_diags_print(&d, stderr, "fwd: ");
 	fw_diags_free(&d);
 	if (r < 0) {
 		fprintf(stderr, "fwd: cannot load the last-known-good policy: %s\n", strerror(-r));
@@ -118,7 +109,7 @@ int main(int argc, char **argv)
 			break;
 		if (fw_engine_tick(dm.engine, time(NULL), &d) == 1)
 			fprintf(stderr, "fwd: a change was not confirmed in time: rolled back\n");
-		log_diags(&d);
+		fw_diags_print(&d, stderr, "fwd: ");
 		fw_diags_free(&d);
 	}
 	sd_notify(0, "STOPPING=1");

@@ -294,24 +294,6 @@ static int load(struct xl *x, enum fw_sel sel, uint32_t dreg)
 
 /* --- linearisation --- */
 
-static int prefix_len(const uint8_t *lo, const uint8_t *hi, unsigned len)
-{
-	unsigned bits = len * 8, p = 0;
-
-	while (p < bits) {
-		unsigned byte = p / 8, bit = 7 - p % 8;
-		if (((lo[byte] >> bit) & 1) != ((hi[byte] >> bit) & 1))
-			break;
-		p++;
-	}
-	for (unsigned q = p; q < bits; q++) {
-		unsigned byte = q / 8, bit = 7 - q % 8;
-		if (((lo[byte] >> bit) & 1) != 0 || ((hi[byte] >> bit) & 1) != 1)
-			return -1;
-	}
-	return (int)p;
-}
-
 static bool is_addr(enum fw_sel sel)
 {
 	return nft_sels[sel].key_type == FW_KEY_IPV4 || nft_sels[sel].key_type == FW_KEY_IPV6;
@@ -331,7 +313,7 @@ static int emit_cmp(struct xl *x, const struct fw_stmt *s)
 		r = e_fib(x, NFT_REG_1);
 		return r < 0 ? r : e_cmp(x, NFT_REG_1, NFT_CMP_EQ, &v, sizeof(v));
 	}
-	plen = is_addr(sel) ? prefix_len(s->val.lo, s->val.hi, d->len) : -1;
+	plen = is_addr(sel) ? fw_range_prefix_len(s->val.lo, s->val.hi, d->len) : -1;
 	if (plen > 0 && plen % 8 == 0) {
 		/* only the prefix's bytes */
 		r = e_payload(x, d->base, d->off, (uint32_t)plen / 8, NFT_REG_1);

@@ -219,3 +219,13 @@ void fw_diags_free(struct fw_diags *d)
 	free(d->v);
 	memset(d, 0, sizeof(*d));
 }
+
+void fw_diags_print(const struct fw_diags *d, FILE *f, const char *prefix)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char *s = fw_diag_format(&d->v[i]);
+
+		fprintf(f, "%s%s\n", prefix, s ? s : "out of memory");
+		free(s);
+	}
+}

@@ -333,3 +333,22 @@ struct fw_val val_prefix(const struct fw_prefix *p)
 	fw_prefix_last(p, last);
 	return val_addr_range(alen, p->a, last);
 }
+
+/* A range that is exactly one CIDR block: its prefix length, else -1. */
+int fw_range_prefix_len(const uint8_t *lo, const uint8_t *hi, unsigned len)
+{
+	unsigned bits = len * 8, p = 0;
+
+	while (p < bits) {
+		unsigned byte = p / 8, bit = 7 - p % 8;
+		if (((lo[byte] >> bit) & 1) != ((hi[byte] >> bit) & 1))
+			break;
+		p++;
+	}
+	for (unsigned q = p; q < bits; q++) {
+		unsigned byte = q / 8, bit = 7 - q % 8;
+		if (((lo[byte] >> bit) & 1) != 0 || ((hi[byte] >> bit) & 1) != 1)
+			return -1;
+	}
+	return (int)p;
+}

@@ -97,25 +97,6 @@ static int sel_key(enum fw_sel s)
 	}
 }
 
-/* A range that is exactly one CIDR block: its prefix length, else -1. */
-static int prefix_len(const uint8_t *lo, const uint8_t *hi, unsigned len)
-{
-	unsigned bits = len * 8, p = 0;
-
-	while (p < bits) {
-		unsigned byte = p / 8, bit = 7 - p % 8;
-		if (((lo[byte] >> bit) & 1) != ((hi[byte] >> bit) & 1))
-			break;
-		p++;
-	}
-	for (unsigned q = p; q < bits; q++) {
-		unsigned byte = q / 8, bit = 7 - q % 8;
-		if (((lo[byte] >> bit) & 1) != 0 || ((hi[byte] >> bit) & 1) != 1)
-			return -1;
-	}
-	return (int)p;
-}
-
 static void put_addr(struct out *o, const struct fw_val *v, int af)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -126,7 +107,7 @@ static void put_addr(struct out *o, const struct fw_val *v, int af)
 		fputs(a, o->f);
 		return;
 	}
-	int p = prefix_len(v->lo, v->hi, len);
+	int p = fw_range_prefix_len(v->lo, v->hi, len);
 	if (p >= 0) {
 		fprintf(o->f, "%s/%d", a, p);
 		return;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* A place in a source file. `file` points at a string owned by whoever
  * loaded the file; a recorded fw_diag keeps its own copy. */
@@ -58,6 +59,9 @@ char *fw_diag_format(const struct fw_diag *diag);
 void fw_diags_sort(struct fw_diags *d);
 
 bool fw_diags_has_errors(const struct fw_diags *d);
+
+/* Print every diagnostic, one per line, each preceded by `prefix` (may be ""). */
+void fw_diags_print(const struct fw_diags *d, FILE *f, const char *prefix);
 void fw_diags_free(struct fw_diags *d);
 
 #endif

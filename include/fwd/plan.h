@@ -208,6 +208,10 @@ const struct fw_plan_table *plan_find_table(const struct fw_plan *plan, enum fw_
 const struct fw_plan_chain *plan_find_chain(const struct fw_plan_table *t, const char *name);
 const struct fw_plan_set *plan_find_set(const struct fw_plan_table *t, const char *name);
 
+/* A range lo..hi (len bytes, network order) that is exactly one CIDR block:
+ * its prefix length; -1 otherwise. Renderer and backends agree through it. */
+int fw_range_prefix_len(const uint8_t *lo, const uint8_t *hi, unsigned len);
+
 /* Render the whole plan as `nft -f` text (deterministic). Returns a new
  * string or NULL on allocation failure. */
 char *plan_render(const struct fw_plan *plan);
