@@ -45,6 +45,12 @@ expected() {
 
 start
 [ -z "$(kernel)" ] && ok || bad "a fresh daemon loaded something"
+
+# An unprivileged user cannot even connect: the socket is root:fwd 0660.
+chmod 755 "$tmp"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$build/fwctl" --socket "$sock" status 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "Permission denied" "$tmp/err" && ok || bad "nobody reached the socket: $(cat "$tmp/err")"
+chmod 700 "$tmp"
 c apply "$src/templates/windows-stack.yaml" >/dev/null && ok || bad "apply failed: $(tail -3 "$tmp/fwd.log")"
 diff <(expected "$src/templates/windows-stack.yaml") <(kernel) >"$tmp/diff" && ok || bad "kernel differs from nft -f: $(head -20 "$tmp/diff")"
 
