@@ -45,13 +45,15 @@ for q in "app sql mssql" "web sql mssql" "mail dc smb" "internet 203.0.113.10 ht
 	"$fwctl" explain "$policy" $q || true
 done
 
-step "the lab: namespaces with real hosts, the firewall running the compiled ruleset"
+step "the lab: namespaces with real hosts; the firewall namespace runs fwd, which loads the policy"
 "$root/scripts/lab.sh" up
 "$root/scripts/lab.sh" matrix
 
 cat <<'TXT'
 
 The lab is left running. Explore it, for example:
+  build/fwctl --socket /tmp/fwdemo-lab/fwd.sock status    # the daemon in the lab
+  build/fwctl --socket /tmp/fwdemo-lab/fwd.sock apply --confirm 30 templates/windows-stack.yaml
   ip netns exec fwdemo-fw nft list ruleset          # what is loaded
   ./scripts/lab.sh probe app sql tcp/1433            # open
   ./scripts/lab.sh probe mail dc tcp/445             # closed

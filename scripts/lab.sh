@@ -18,7 +18,7 @@
 # PROTO/PORT: tcp/PORT or icmp
 #
 # Environment: LAB_PREFIX (namespace prefix, default fwdemo), FWCTL (default
-# build/fwctl), LAB_TEMPLATE, LAB_PYTHON, LAB_TIMEOUT (seconds per probe, 1),
+# build/fwctl), FWD (default build/fwd: the firewall namespace runs it), LAB_TEMPLATE, LAB_PYTHON, LAB_TIMEOUT (seconds per probe, 1),
 # LAB_SERVICES (the matrix's services).
 #
 # Topology (namespace PREFIX-fw is the firewall):
@@ -35,6 +35,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 PREFIX="${LAB_PREFIX:-fwdemo}"
 FWCTL="${FWCTL:-$root/build/fwctl}"
+FWD="${FWD:-$root/build/fwd}"
 TEMPLATE="${LAB_TEMPLATE:-$root/templates/windows-stack.yaml}"
 TIMEOUT="${LAB_TIMEOUT:-1}"
 STATE="${TMPDIR:-/tmp}/$PREFIX-lab" # listener logs and probe files
@@ -407,9 +408,25 @@ cmd_up() {
 	for h in "${HOSTS[@]}"; do
 		build_host "$h"
 	done
-	"$FWCTL" compile "$TEMPLATE" | in_ns fw nft -f -
+	start_fwd
+	"$FWCTL" --socket "$STATE/fwd.sock" apply "$TEMPLATE" >/dev/null ||
+		die "fwd refused $(basename "$TEMPLATE"): see $STATE/fwd.log"
 	LAB_UP_OK=1
-	log "up: $(lab_namespaces | wc -l) namespaces ($PREFIX-*), ruleset of $(basename "$TEMPLATE") loaded in $(ns fw)"
+	log "up: $(lab_namespaces | wc -l) namespaces ($PREFIX-*), $(basename "$TEMPLATE") applied by fwd in $(ns fw) (fwctl --socket $STATE/fwd.sock)"
+}
+
+# The firewall namespace runs the real daemon; `down` stops it with the
+# namespace's other processes. Its state directory lives in the lab's $STATE.
+start_fwd() {
+	local i
+	[ -x "$FWD" ] || die "no $FWD: build first (./scripts/build.sh build)"
+	in_ns fw "$FWD" --state-dir "$STATE/fwd" --socket "$STATE/fwd.sock" --group root \
+		>"$STATE/fwd.log" 2>&1 &
+	for i in $(seq 100); do
+		[ -S "$STATE/fwd.sock" ] && return 0
+		sleep 0.05
+	done
+	die "fwd did not start: $(cat "$STATE/fwd.log")"
 }
 
 require_lab() {

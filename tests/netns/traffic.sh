@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 # A lab of our own, whatever else runs: unique namespace names per run.
-export LAB_PREFIX="fwtraffic$$" FWCTL="$fwctl" LAB_TEMPLATE="$template"
+export LAB_PREFIX="fwtraffic$$" FWCTL="$fwctl" FWD="$build/fwd" LAB_TEMPLATE="$template"
 if ! ip netns add "$LAB_PREFIX-check" 2>/dev/null; then
 	echo "SKIP: traffic: no network namespace support (ip netns add failed)"
 	exit 77
