@@ -170,7 +170,6 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"confirm", required_argument, NULL, 'c'},
-	    {"force", no_argument, NULL, 'f'},
 	    {0},
 	};
 	struct fwp_request req = {.command = FWP_APPLY};
@@ -179,7 +178,7 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 	int c, code = EXIT_USAGE;
 
 	optind = 0;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:f", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc + 1, argv - 1, "c:", opts, NULL)) != -1) {
 		char *end;
 		unsigned long s;
 		switch (c) {
@@ -193,15 +192,12 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 			}
 			req.confirm = (uint32_t)s;
 			break;
-		case 'f':
-			req.force = true;
-			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc + 1) {
-		fprintf(stderr, "usage: fwctl apply [--confirm SECONDS] [--force] PATH...\n");
+		fprintf(stderr, "usage: fwctl apply [--confirm SECONDS] PATH...\n");
 		return EXIT_USAGE;
 	}
 	for (int i = optind - 1; i < argc; i++)

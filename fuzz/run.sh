@@ -26,6 +26,6 @@ cp "$root"/templates/*.yaml "$work/policy/"
 cp "$root"/tests/malformed/*.yaml "$work/policy/" 2>/dev/null || true
 printf '%s' '{"version":1,"id":1,"command":"status"}' >"$work/proto/status"
 printf '%s' '{"version":1,"id":2,"command":"apply","args":{"files":[{"name":"a.yaml","content":"x"}],"confirm":60}}' >"$work/proto/apply"
-printf '%s' '{"version":1,"command":"logs","args":{"tenant":"acme","follow":true}}' >"$work/proto/logs"
+printf '%s' '{"version":1,"command":"show","args":{"tenant":"acme"}}' >"$work/proto/show"
 run fuzz_policy "$work/policy" 65536
 run fuzz_proto "$work/proto" 4096

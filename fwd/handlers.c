@@ -220,10 +220,6 @@ char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct
 		if (req->command == FWP_CONFIRM)
 			return do_confirm(dm, req, &who);
 		return do_rollback(dm, req, &who);
-	case FWP_DIFF:
-	case FWP_COUNTERS:
-	case FWP_LOGS:
-		break;
 	}
-	return fwp_response_error(req->id, -ENOSYS, "this command is not available yet", NULL);
+	return fwp_response_error(req->id, -EINVAL, "unknown command", NULL);
 }

@@ -199,30 +199,33 @@ static int e_imm_data(struct xl *x, uint32_t dreg, const void *data, uint32_t le
 	return add_checked(x, e, r);
 }
 
+int nft_verdict_code(enum fw_verdict v)
+{
+	switch (v) {
+	case FW_VERDICT_ACCEPT:
+		return NF_ACCEPT;
+	case FW_VERDICT_DROP:
+		return NF_DROP;
+	case FW_VERDICT_RETURN:
+		return NFT_RETURN;
+	case FW_VERDICT_JUMP:
+		return NFT_JUMP;
+	case FW_VERDICT_GOTO:
+		return NFT_GOTO;
+	default:
+		return NFT_VERDICT_NONE;
+	}
+}
+
 static int e_verdict(struct xl *x, enum fw_verdict v, const char *chain)
 {
 	struct nftnl_expr *e;
-	int code, r = 0;
+	int code = nft_verdict_code(v), r = 0;
 
-	switch (v) {
-	case FW_VERDICT_ACCEPT:
-		code = NF_ACCEPT;
-		break;
-	case FW_VERDICT_DROP:
-		code = NF_DROP;
-		break;
-	case FW_VERDICT_RETURN:
-		code = NFT_RETURN;
-		break;
-	case FW_VERDICT_JUMP:
-	case FW_VERDICT_GOTO:
-		if (!chain[0])
-			return nft_fail(x, -EINVAL, "jump or goto without a chain");
-		code = v == FW_VERDICT_JUMP ? NFT_JUMP : NFT_GOTO;
-		break;
-	default:
+	if (code == NFT_VERDICT_NONE)
 		return nft_fail(x, -EINVAL, "statement without a verdict");
-	}
+	if ((code == NFT_JUMP || code == NFT_GOTO) && !chain[0])
+		return nft_fail(x, -EINVAL, "jump or goto without a chain");
 	e = nftnl_expr_alloc("immediate");
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);

@@ -102,4 +102,8 @@ int nft_nl_list_stale(struct mnl_socket *nl, struct nft_batch *b, const char *pr
                       struct fw_diags *d);
 int nft_nl_transact(struct mnl_socket *nl, struct nft_batch *b, struct fw_diags *d);
 
+/* The kernel's verdict code of a plan verdict, or NFT_VERDICT_NONE. */
+#define NFT_VERDICT_NONE 0x7fffffff
+int nft_verdict_code(enum fw_verdict v);
+
 #endif

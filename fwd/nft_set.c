@@ -222,25 +222,9 @@ static int elem_obj(struct nftnl_set_elem *e, const struct fw_plan_set *ps,
 	    (ps->interval && nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, key_end, klen) < 0))
 		goto nomem;
 	if (ps->vmap) {
-		int code;
+		int code = nft_verdict_code(el->verdict);
 
-		switch (el->verdict) {
-		case FW_VERDICT_ACCEPT:
-			code = NF_ACCEPT;
-			break;
-		case FW_VERDICT_DROP:
-			code = NF_DROP;
-			break;
-		case FW_VERDICT_RETURN:
-			code = NFT_RETURN;
-			break;
-		case FW_VERDICT_JUMP:
-			code = NFT_JUMP;
-			break;
-		case FW_VERDICT_GOTO:
-			code = NFT_GOTO;
-			break;
-		default:
+		if (code == NFT_VERDICT_NONE) {
 			snprintf(err, NFT_ERR_MAX, "map element without a verdict");
 			return -EINVAL;
 		}

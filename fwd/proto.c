@@ -9,9 +9,8 @@
 #include "fwd/proto.h"
 
 static const char *const command_names[] = {
-    [FWP_STATUS] = "status",   [FWP_DIFF] = "diff",         [FWP_APPLY] = "apply",
-    [FWP_CONFIRM] = "confirm", [FWP_ROLLBACK] = "rollback", [FWP_HISTORY] = "history",
-    [FWP_SHOW] = "show",       [FWP_COUNTERS] = "counters", [FWP_LOGS] = "logs",
+    [FWP_STATUS] = "status",     [FWP_APPLY] = "apply",     [FWP_CONFIRM] = "confirm",
+    [FWP_ROLLBACK] = "rollback", [FWP_HISTORY] = "history", [FWP_SHOW] = "show",
 };
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -20,30 +19,24 @@ static const char *const command_names[] = {
 enum {
 	ARG_FILES = 1 << 0,
 	ARG_CONFIRM = 1 << 1,
-	ARG_FORCE = 1 << 2,
 	ARG_GENERATION = 1 << 3,
 	ARG_TENANT = 1 << 4,
-	ARG_FOLLOW = 1 << 5,
 };
 
 static const unsigned command_args[] = {
-    [FWP_STATUS] = 0,
-    [FWP_DIFF] = ARG_FILES,
-    [FWP_APPLY] = ARG_FILES | ARG_CONFIRM | ARG_FORCE,
-    [FWP_CONFIRM] = 0,
-    [FWP_ROLLBACK] = ARG_GENERATION,
-    [FWP_HISTORY] = 0,
-    [FWP_SHOW] = ARG_TENANT,
-    [FWP_COUNTERS] = ARG_TENANT,
-    [FWP_LOGS] = ARG_TENANT | ARG_FOLLOW,
+    [FWP_STATUS] = 0,  [FWP_APPLY] = ARG_FILES | ARG_CONFIRM,
+    [FWP_CONFIRM] = 0, [FWP_ROLLBACK] = ARG_GENERATION,
+    [FWP_HISTORY] = 0, [FWP_SHOW] = ARG_TENANT,
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } arg_names[] = {
-    {"files", ARG_FILES},           {"confirm", ARG_CONFIRM}, {"force", ARG_FORCE},
-    {"generation", ARG_GENERATION}, {"tenant", ARG_TENANT},   {"follow", ARG_FOLLOW},
+    {"files", ARG_FILES},
+    {"confirm", ARG_CONFIRM},
+    {"generation", ARG_GENERATION},
+    {"tenant", ARG_TENANT},
 };
 
 const char *fwp_command_name(enum fwp_command c)
@@ -155,12 +148,6 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 		else
 			r->confirm = (uint32_t)s;
 	}
-	if (!e && (v = json_object_get(args, "force"))) {
-		if (!json_is_boolean(v))
-			e = fail(err, size, -EINVAL, "args.force: expected true or false");
-		else
-			r->force = json_is_true(v);
-	}
 	if (!e && (v = json_object_get(args, "generation"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
 			e = fail(err, size, -EINVAL,
@@ -173,12 +160,6 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 			e = fail(err, size, -EINVAL, "args.tenant: expected a tenant name");
 		else
 			r->tenant = json_string_value(v);
-	}
-	if (!e && (v = json_object_get(args, "follow"))) {
-		if (!json_is_boolean(v))
-			e = fail(err, size, -EINVAL, "args.follow: expected true or false");
-		else
-			r->follow = json_is_true(v);
 	}
 	json_decref(args);
 	return e;
@@ -231,11 +212,10 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 		if (!strcmp(json_string_value(cmd), command_names[c]))
 			break;
 	if (c == N_COMMANDS) {
-		e = fail(
-		    err, err_size, -EINVAL,
-		    "unknown command '%.64s' (expected status, diff, apply, confirm, rollback, "
-		    "history, show, counters or logs)",
-		    json_string_value(cmd));
+		e = fail(err, err_size, -EINVAL,
+		         "unknown command '%.64s' (expected status, apply, confirm, rollback, "
+		         "history or show)",
+		         json_string_value(cmd));
 		goto out;
 	}
 	r.command = (enum fwp_command)c;
@@ -318,14 +298,10 @@ char *fwp_request_format(const struct fwp_request *req)
 	}
 	if (req->confirm)
 		json_object_set_new(args, "confirm", json_integer(req->confirm));
-	if (req->force)
-		json_object_set_new(args, "force", json_true());
 	if (req->generation)
 		json_object_set_new(args, "generation", json_integer((json_int_t)req->generation));
 	if (req->tenant)
 		json_object_set_new(args, "tenant", json_string(req->tenant));
-	if (req->follow)
-		json_object_set_new(args, "follow", json_true());
 	o = json_pack("{s:i, s:I, s:s, s:o}", "version", FWP_VERSION, "id", (json_int_t)req->id,
 	              "command", fwp_command_name(req->command), "args", args);
 	return dump_line(o);
@@ -359,8 +335,6 @@ static const char *errno_name(int e)
 		return "ETIMEDOUT";
 	case ENOMEM:
 		return "ENOMEM";
-	case ENOSYS:
-		return "ENOSYS";
 	default:
 		return "EIO";
 	}

@@ -19,20 +19,6 @@ struct net {
 	char what[64];
 };
 
-static void err_at(struct fw_diags *d, const struct fw_loc *loc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void err_at(struct fw_diags *d, const struct fw_loc *loc, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fw_error(d, loc, "%s", buf);
-}
-
 /* "(first at 12:5)" in the same file, "(first at other.yaml:12:5)" elsewhere. */
 static const char *where(const struct fw_loc *first, const struct fw_loc *here, char *buf,
                          size_t size)
@@ -97,15 +83,16 @@ static void check_networks(struct fw_policy *p, struct fw_diags *d)
 			fw_prefix_format(&v[i].p, a, sizeof(a));
 			fw_prefix_format(&v[j].p, b, sizeof(b));
 			if (v[i].t == v[j].t)
-				err_at(d, &v[i].loc, "%s of %s overlaps %s of %s (%s)", a,
-				       v[i].what, b, v[j].what,
-				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				fw_error(d, &v[i].loc, "%s of %s overlaps %s of %s (%s)", a,
+				         v[i].what, b, v[j].what,
+				         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			else
-				err_at(d, &v[i].loc,
-				       "%s of %s overlaps %s of %s in tenant '%s' (%s); tenants of "
-				       "one appliance share its routing table",
-				       a, v[i].what, b, v[j].what, v[j].t->name,
-				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				fw_error(
+				    d, &v[i].loc,
+				    "%s of %s overlaps %s of %s in tenant '%s' (%s); tenants of "
+				    "one appliance share its routing table",
+				    a, v[i].what, b, v[j].what, v[j].t->name,
+				    where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			break;
 		}
 	free(v);
@@ -122,30 +109,30 @@ static void check_appliance_unique(struct fw_policy *p, struct fw_diags *d)
 			const struct fw_tenant *u = &p->tenants[tj];
 
 			if (t->name && u->name && !strcmp(t->name, u->name))
-				err_at(d, &t->loc, "tenant name '%s' is already used (%s)", t->name,
-				       where(&u->loc, &t->loc, wb, sizeof(wb)));
+				fw_error(d, &t->loc, "tenant name '%s' is already used (%s)",
+				         t->name, where(&u->loc, &t->loc, wb, sizeof(wb)));
 			if (t->id && t->id == u->id)
-				err_at(d, &t->loc,
-				       "tenant id %u is already used by tenant '%s' (%s)", t->id,
-				       u->name, where(&u->loc, &t->loc, wb, sizeof(wb)));
+				fw_error(d, &t->loc,
+				         "tenant id %u is already used by tenant '%s' (%s)", t->id,
+				         u->name, where(&u->loc, &t->loc, wb, sizeof(wb)));
 			if (t->vpn.present && u->vpn.present && t->vpn.listen_port &&
 			    t->vpn.listen_port == u->vpn.listen_port)
-				err_at(d, &t->vpn.loc,
-				       "vpn listen_port %u is already used by tenant '%s' (%s)",
-				       t->vpn.listen_port, u->name,
-				       where(&u->vpn.loc, &t->vpn.loc, wb, sizeof(wb)));
+				fw_error(d, &t->vpn.loc,
+				         "vpn listen_port %u is already used by tenant '%s' (%s)",
+				         t->vpn.listen_port, u->name,
+				         where(&u->vpn.loc, &t->vpn.loc, wb, sizeof(wb)));
 			for (size_t i = 0; i < t->n_public; i++)
 				for (size_t j = 0; j < u->n_public; j++)
 					if (!memcmp(&t->public_addrs[i], &u->public_addrs[j],
 					            sizeof(struct fw_prefix))) {
 						char a[64];
 						fw_addr_format(&t->public_addrs[i], a, sizeof(a));
-						err_at(d, &t->public_locs[i],
-						       "public address %s is already used by "
-						       "tenant '%s' (%s)",
-						       a, u->name,
-						       where(&u->public_locs[j], &t->public_locs[i],
-						             wb, sizeof(wb)));
+						fw_error(d, &t->public_locs[i],
+						         "public address %s is already used by "
+						         "tenant '%s' (%s)",
+						         a, u->name,
+						         where(&u->public_locs[j],
+						               &t->public_locs[i], wb, sizeof(wb)));
 					}
 		}
 	}
@@ -186,21 +173,21 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 
 		if (v[i].name[0] && (!strcmp(v[i].name, t->uplink_if) ||
 		                     (t->trunk_if[0] && !strcmp(v[i].name, t->trunk_if))))
-			err_at(d, &v[i].loc, "interface '%s' is the tenant's uplink or trunk",
-			       v[i].name);
+			fw_error(d, &v[i].loc, "interface '%s' is the tenant's uplink or trunk",
+			         v[i].name);
 		for (size_t j = 0; j < i; j++) {
 			const char *other = v[j].t == t ? "" : " of tenant ";
 			const char *oname = v[j].t == t ? "" : v[j].t->name;
 
 			if (v[i].vlan && v[i].vlan == v[j].vlan)
-				err_at(d, &v[i].loc,
-				       "VLAN %u is already used by zone '%s'%s%s (%s)", v[i].vlan,
-				       v[j].zone, other, oname,
-				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				fw_error(d, &v[i].loc,
+				         "VLAN %u is already used by zone '%s'%s%s (%s)", v[i].vlan,
+				         v[j].zone, other, oname,
+				         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 			else if (v[i].name[0] && !strcmp(v[i].name, v[j].name))
-				err_at(d, &v[i].loc, "interface '%s' is already used%s%s (%s)",
-				       v[i].name, v[j].t == t ? "" : " by tenant ", oname,
-				       where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				fw_error(d, &v[i].loc, "interface '%s' is already used%s%s (%s)",
+				         v[i].name, v[j].t == t ? "" : " by tenant ", oname,
+				         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
 		}
 	}
 out:
@@ -220,21 +207,21 @@ static void check_hosts(const struct fw_tenant *t, struct fw_diags *d)
 			if (h->has_addr4 && o->has_addr4 &&
 			    !memcmp(&h->addr4, &o->addr4, sizeof(h->addr4))) {
 				fw_addr_format(&h->addr4, a, sizeof(a));
-				err_at(d, &h->addr4_loc,
-				       "address %s is already used by host '%s' (%s)", a, o->name,
-				       where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
+				fw_error(d, &h->addr4_loc,
+				         "address %s is already used by host '%s' (%s)", a, o->name,
+				         where(&o->addr4_loc, &h->addr4_loc, wb, sizeof(wb)));
 			}
 			if (h->has_addr6 && o->has_addr6 &&
 			    !memcmp(&h->addr6, &o->addr6, sizeof(h->addr6))) {
 				fw_addr_format(&h->addr6, a, sizeof(a));
-				err_at(d, &h->addr6_loc,
-				       "address %s is already used by host '%s' (%s)", a, o->name,
-				       where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
+				fw_error(d, &h->addr6_loc,
+				         "address %s is already used by host '%s' (%s)", a, o->name,
+				         where(&o->addr6_loc, &h->addr6_loc, wb, sizeof(wb)));
 			}
 			if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6))
-				err_at(d, &h->loc,
-				       "host '%s' has the MAC address of host '%s' (%s)", h->name,
-				       o->name, where(&o->loc, &h->loc, wb, sizeof(wb)));
+				fw_error(d, &h->loc,
+				         "host '%s' has the MAC address of host '%s' (%s)", h->name,
+				         o->name, where(&o->loc, &h->loc, wb, sizeof(wb)));
 		}
 	}
 }
@@ -263,8 +250,8 @@ static void check_groups(const struct fw_tenant *t, struct fw_diags *d)
 		if (!state)
 			return;
 		if (group_cycle(t, g, state))
-			err_at(d, &t->groups[g].loc, "group '%s' contains itself",
-			       t->groups[g].name);
+			fw_error(d, &t->groups[g].loc, "group '%s' contains itself",
+			         t->groups[g].name);
 		free(state);
 	}
 }
@@ -284,7 +271,7 @@ static void check_cidr(const struct fw_tenant *t, const struct fw_ref *r, struct
 
 		if (has && fw_prefix_overlaps(sn, &r->cidr) && !fw_prefix_contains(sn, &r->cidr)) {
 			fw_prefix_format(sn, b, sizeof(b));
-			err_at(
+			fw_error(
 			    d, &r->loc,
 			    "%s is larger than zone '%s' (%s); name the zone, or a prefix inside "
 			    "one zone",
@@ -295,7 +282,7 @@ static void check_cidr(const struct fw_tenant *t, const struct fw_ref *r, struct
 	if (t->vpn.present && fw_prefix_overlaps(&t->vpn.pool, &r->cidr) &&
 	    !fw_prefix_contains(&t->vpn.pool, &r->cidr)) {
 		fw_prefix_format(&t->vpn.pool, b, sizeof(b));
-		err_at(d, &r->loc, "%s is larger than the VPN pool %s; use vpn:all", a, b);
+		fw_error(d, &r->loc, "%s is larger than the VPN pool %s; use vpn:all", a, b);
 		return;
 	}
 	for (size_t s = 0; s < t->vpn.n_sites; s++)
@@ -303,8 +290,8 @@ static void check_cidr(const struct fw_tenant *t, const struct fw_ref *r, struct
 			const struct fw_prefix *sn = &t->vpn.sites[s].networks[i];
 			if (fw_prefix_overlaps(sn, &r->cidr) && !fw_prefix_contains(sn, &r->cidr)) {
 				fw_prefix_format(sn, b, sizeof(b));
-				err_at(d, &r->loc, "%s is larger than site '%s''s network %s", a,
-				       t->vpn.sites[s].name, b);
+				fw_error(d, &r->loc, "%s is larger than site '%s''s network %s", a,
+				         t->vpn.sites[s].name, b);
 				return;
 			}
 		}
@@ -347,14 +334,14 @@ static void check_publish(const struct fw_tenant *t, struct fw_diags *d)
 							    &b->allow[y].ports[pb];
 							if (p->proto == q->proto &&
 							    p->lo <= q->hi && q->lo <= p->hi) {
-								err_at(d, &a->allow[x].loc,
-								       "%s/%u-%u on this address "
-								       "is already "
-								       "published by '%s' (%s)",
-								       fw_proto_name(p->proto),
-								       p->lo, p->hi, b->id,
-								       where(&b->loc, &a->loc, wb,
-								             sizeof(wb)));
+								fw_error(d, &a->allow[x].loc,
+								         "%s/%u-%u on this address "
+								         "is already "
+								         "published by '%s' (%s)",
+								         fw_proto_name(p->proto),
+								         p->lo, p->hi, b->id,
+								         where(&b->loc, &a->loc, wb,
+								               sizeof(wb)));
 								goto next;
 							}
 						}

@@ -336,19 +336,6 @@ int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags 
 	return finish(p, r, diags, ret);
 }
 
-int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_diags *diags,
-                       struct fw_policy **ret)
-{
-	struct fw_policy *p = calloc(1, sizeof(*p));
-	size_t cap = 0;
-	int r;
-
-	if (!p)
-		return -ENOMEM;
-	r = load_one_buffer(p, &cap, name, buf, len, diags);
-	return finish(p, r, diags, ret);
-}
-
 int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_diags *diags,
                         struct fw_policy **ret)
 {
@@ -361,6 +348,14 @@ int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = load_one_buffer(p, &cap, src[i].name, src[i].data, src[i].len, diags);
 	return finish(p, r, diags, ret);
+}
+
+int policy_load_buffer(const char *name, const char *buf, size_t len, struct fw_diags *diags,
+                       struct fw_policy **ret)
+{
+	struct fw_policy_source src = {name, buf, len};
+
+	return policy_load_buffers(&src, 1, diags, ret);
 }
 
 void tenant_free_contents(struct fw_tenant *t)

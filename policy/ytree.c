@@ -27,22 +27,12 @@
 #define STD_TAG_PREFIX "tag:yaml.org,2002:"
 /* Mappings with at least this many keys get a hash index of their keys. */
 #define KEY_INDEX_MIN 8
-/* Bytes of a key, alias name or tag quoted in a message. */
-#define MSG_NAME_MAX 64
 /* Initial read buffer for files whose size fstat does not tell. */
 #define READ_CHUNK 65536
 
 /* ---- hashing ---- */
 
 /* ---- messages ---- */
-
-static struct fw_loc mark_loc(const struct builder *b, yaml_mark_t m)
-{
-	struct fw_loc loc = {
-	    .file = b->doc->file, .line = (unsigned)m.line + 1, .col = (unsigned)m.column + 1};
-
-	return loc;
-}
 
 static struct site mark_site(yaml_mark_t m)
 {
@@ -58,48 +48,7 @@ static struct site node_site(const struct ynode *n)
 	return s;
 }
 
-/* `s` made fit for quoting: control bytes as \xNN, cut after MSG_NAME_MAX
- * bytes (on a character boundary) with "...". */
-static const char *msg_name(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 8 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i >= MSG_NAME_MAX && (c & 0xc0) != 0x80) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 #define MSG_NAME_BUF (MSG_NAME_MAX * 4 + 16)
-
-static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Record the one fatal diagnostic. Returns -EINVAL (or -ENOMEM). */
-static int fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
-{
-	struct fw_loc loc = mark_loc(b, m);
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (fw_error(b->diags, &loc, "%s", buf) < 0)
-		return -ENOMEM;
-	return -EINVAL;
-}
 
 /* ---- nodes ---- */
 
@@ -122,7 +71,7 @@ static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark
 		return NULL;
 	doc->arena[doc->n_arena++] = n;
 	n->kind = kind;
-	n->loc = mark_loc(b, m);
+	n->loc = yt_mark_loc(b, m);
 	n->weight = 1;
 	b->nodes++;
 	return n;
@@ -131,7 +80,7 @@ static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark
 static int check_node_count(struct builder *b, yaml_mark_t m)
 {
 	if (b->nodes >= YT_MAX_NODES)
-		return fail(b, m, "more than %u nodes (limit: node count)", YT_MAX_NODES);
+		return yt_fail(b, m, "more than %u nodes (limit: node count)", YT_MAX_NODES);
 	return 0;
 }
 
@@ -170,7 +119,7 @@ static int record_duplicate(struct builder *b, const struct frame *f, const stru
 	p->loc.line = at.line;
 	p->loc.col = at.col;
 	if (asprintf(&p->msg, "duplicate key '%s' (first defined at %u:%u)",
-	             msg_name(name, sizeof(name), key->str, key->len), f->sites[first].line,
+	             yt_msg_name(name, sizeof(name), key->str, key->len), f->sites[first].line,
 	             f->sites[first].col) < 0) {
 		p->msg = NULL;
 		b->n_dups--;
@@ -294,8 +243,8 @@ static int check_tag(struct builder *b, const yaml_char_t *ytag, yaml_mark_t m)
 	} else if (!(shown = strdup(tag))) {
 		return -ENOMEM;
 	}
-	r = fail(b, m, "YAML tags are not supported (found '%s')",
-	         msg_name(name, sizeof(name), shown, strlen(shown)));
+	r = yt_fail(b, m, "YAML tags are not supported (found '%s')",
+	            yt_msg_name(name, sizeof(name), shown, strlen(shown)));
 	free(shown);
 	return r;
 }
@@ -312,12 +261,12 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	if ((r = check_tag(b, ev->data.scalar.tag, ev->start_mark)) < 0)
 		return r;
 	if (len > YT_MAX_SCALAR_LEN)
-		return fail(b, ev->start_mark,
-		            "string of %zu bytes is longer than %u (limit: string length)", len,
-		            YT_MAX_SCALAR_LEN);
+		return yt_fail(b, ev->start_mark,
+		               "string of %zu bytes is longer than %u (limit: string length)", len,
+		               YT_MAX_SCALAR_LEN);
 	/* Only a "\0" escape can put one there: the reader refuses NUL bytes. */
 	if (memchr(val, '\0', len))
-		return fail(b, ev->start_mark, "string contains a NUL character");
+		return yt_fail(b, ev->start_mark, "string contains a NUL character");
 	/* "---" with nothing after it: the empty scalar libyaml makes up is an
 	 * empty document, like no document at all. */
 	if (b->depth == 0 && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && len == 0 &&
@@ -351,11 +300,11 @@ static int on_collection_start(struct builder *b, const yaml_event_t *ev)
 	if ((r = check_tag(b, tag, ev->start_mark)) < 0)
 		return r;
 	if (expecting_key(b))
-		return fail(b, ev->start_mark, "mapping keys must be strings, found %s",
-		            seq ? "a list" : "a mapping");
+		return yt_fail(b, ev->start_mark, "mapping keys must be strings, found %s",
+		               seq ? "a list" : "a mapping");
 	if (b->depth >= YT_MAX_DEPTH)
-		return fail(b, ev->start_mark, "nesting deeper than %u levels (limit: depth)",
-		            YT_MAX_DEPTH);
+		return yt_fail(b, ev->start_mark, "nesting deeper than %u levels (limit: depth)",
+		               YT_MAX_DEPTH);
 	if ((r = check_node_count(b, ev->start_mark)) < 0)
 		return r;
 	n = node_new(b, seq ? YN_SEQ : YN_MAP, ev->start_mark, 0);
@@ -403,17 +352,17 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	if (!a || a->open) {
 		char shown[MSG_NAME_BUF];
 
-		return fail(b, ev->start_mark, "alias '*%s' names no anchor defined before it",
-		            msg_name(shown, sizeof(shown), name, strlen(name)));
+		return yt_fail(b, ev->start_mark, "alias '*%s' names no anchor defined before it",
+		               yt_msg_name(shown, sizeof(shown), name, strlen(name)));
 	}
 	if (a->node->kind != YN_SCALAR && expecting_key(b))
-		return fail(b, ev->start_mark, "mapping keys must be strings, found %s",
-		            a->node->kind == YN_SEQ ? "a list" : "a mapping");
+		return yt_fail(b, ev->start_mark, "mapping keys must be strings, found %s",
+		               a->node->kind == YN_SEQ ? "a list" : "a mapping");
 	b->expanded = sat_add(b->expanded, a->node->weight);
 	if (b->expanded > YT_MAX_ALIAS_EXPANSION)
-		return fail(b, ev->start_mark,
-		            "aliases expand to more than %u nodes (limit: alias expansion)",
-		            YT_MAX_ALIAS_EXPANSION);
+		return yt_fail(b, ev->start_mark,
+		               "aliases expand to more than %u nodes (limit: alias expansion)",
+		               YT_MAX_ALIAS_EXPANSION);
 	return attach(b, a->node, mark_site(ev->start_mark));
 }
 
@@ -422,8 +371,8 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1)
-			return fail(b, ev->start_mark,
-			            "expected a single YAML document, found another one");
+			return yt_fail(b, ev->start_mark,
+			               "expected a single YAML document, found another one");
 		return 0;
 	case YAML_SCALAR_EVENT:
 		return on_scalar(b, ev);
@@ -437,59 +386,6 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 		return on_alias(b, ev);
 	default:
 		return 0;
-	}
-}
-
-/* libyaml's reader reports a byte offset, not a mark: find line and column
- * the way its scanner counts them (characters; \n, \r\n, \r, NEL, LS and PS
- * end a line). */
-static yaml_mark_t offset_mark(const unsigned char *s, size_t len, size_t offset)
-{
-	yaml_mark_t m = {.index = offset};
-
-	if (offset > len)
-		offset = len;
-	for (size_t i = 0; i < offset; i++) {
-		unsigned char c = s[i];
-		bool brk = false;
-
-		if (c == '\n') {
-			brk = true;
-		} else if (c == '\r') {
-			if (i + 1 < len && s[i + 1] == '\n')
-				continue; /* the \n ends the line */
-			brk = true;
-		} else if (c == 0xc2 && i + 1 < offset && s[i + 1] == 0x85) {
-			brk = true;
-			i += 1;
-		} else if (c == 0xe2 && i + 2 < offset && s[i + 1] == 0x80 &&
-		           (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			brk = true;
-			i += 2;
-		}
-		if (brk) {
-			m.line++;
-			m.column = 0;
-		} else if ((c & 0xc0) != 0x80) {
-			m.column++; /* UTF-8 continuation bytes are not characters */
-		}
-	}
-	return m;
-}
-
-static int parser_error(struct builder *b, const yaml_parser_t *p, const unsigned char *in,
-                        size_t len)
-{
-	const char *problem = p->problem ? p->problem : "unknown problem";
-
-	switch (p->error) {
-	case YAML_MEMORY_ERROR:
-		return -ENOMEM;
-	case YAML_READER_ERROR:
-		return fail(b, offset_mark(in, len, p->problem_offset), "invalid YAML: %s",
-		            problem);
-	default:
-		return fail(b, p->problem_mark, "invalid YAML: %s", problem);
 	}
 }
 
@@ -522,24 +418,6 @@ static void builder_fini(struct builder *b)
 	for (size_t i = 0; i < b->n_dups; i++)
 		free(b->dups[i].msg);
 	free(b->dups);
-}
-
-static int report_duplicates(struct builder *b)
-{
-	for (size_t i = 0; i < b->n_dups; i++)
-		if (fw_error(b->diags, &b->dups[i].loc, "%s", b->dups[i].msg) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
-int ytree_file_too_big(struct fw_diags *diags, const char *file, uintmax_t size)
-{
-	struct fw_loc loc = {.file = file};
-
-	if (fw_error(diags, &loc, "file is %ju bytes, more than the limit of %u (limit: file size)",
-	             size, YT_MAX_FILE_SIZE) < 0)
-		return -ENOMEM;
-	return -EINVAL;
 }
 
 int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *diags,
@@ -580,7 +458,7 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 		bool done;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			r = parser_error(&b, &parser, in, len);
+			r = yt_parser_error(&b, &parser, in, len);
 			break;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
@@ -591,7 +469,7 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct fw_diags *d
 	}
 	yaml_parser_delete(&parser);
 	if (r == 0)
-		r = report_duplicates(&b);
+		r = yt_report_duplicates(&b);
 	builder_fini(&b);
 	if (r < 0) {
 		ydoc_free(b.doc);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <yaml.h>
+
 #include "ytree.h"
 
 /* Where something was written: an alias key is written at the alias, not
@@ -77,5 +79,15 @@ int yt_index_build(struct builder *b, struct frame *f, size_t need);
 ssize_t yt_find_key(struct builder *b, struct frame *f, const struct ynode *key);
 struct anchor *yt_anchor_find(const struct builder *b, const char *name, uint64_t hash);
 ssize_t yt_anchor_define(struct builder *b, const char *name, struct ynode *n, bool open);
+
+/* Error reporting (ytree_error.c). Names quoted in messages are cut to MSG_NAME_MAX bytes. */
+#define MSG_NAME_MAX 64
+struct fw_loc yt_mark_loc(const struct builder *b, yaml_mark_t m);
+const char *yt_msg_name(char *buf, size_t size, const char *s, size_t len);
+int yt_fail(struct builder *b, yaml_mark_t m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+yaml_mark_t yt_offset_mark(const unsigned char *s, size_t len, size_t offset);
+int yt_parser_error(struct builder *b, const yaml_parser_t *p, const unsigned char *in, size_t len);
+int yt_report_duplicates(struct builder *b);
 
 #endif

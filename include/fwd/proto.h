@@ -29,14 +29,11 @@
 
 enum fwp_command {
 	FWP_STATUS,
-	FWP_DIFF,
 	FWP_APPLY,
 	FWP_CONFIRM,
 	FWP_ROLLBACK,
 	FWP_HISTORY,
 	FWP_SHOW,
-	FWP_COUNTERS,
-	FWP_LOGS,
 };
 
 struct fwp_file {
@@ -48,18 +45,15 @@ struct fwp_file {
 struct fwp_request {
 	uint64_t id;
 	enum fwp_command command;
-	/* apply, diff */
+	/* apply */
 	struct fwp_file *files;
 	size_t n_files;
 	uint32_t confirm; /* apply: seconds, 0 = none */
-	bool force;       /* apply: past the lockout guard */
 	/* rollback */
 	uint64_t generation; /* 0 = the parent of the live one */
-	/* show, counters */
+	/* show */
 	const char *tenant; /* NULL = all */
-	/* logs */
-	bool follow;
-	json_t *json; /* owns every string above */
+	json_t *json;       /* owns every string above */
 };
 
 /* Parse one request (without the newline). On error returns -EINVAL (or

@@ -27,7 +27,7 @@ static void test_valid(void **state)
 	char err[256];
 	const char *apply = "{\"version\":1,\"id\":7,\"command\":\"apply\",\"args\":{\"files\":"
 	                    "[{\"name\":\"acme.yaml\",\"content\":\"tenant: x\\n\"}],"
-	                    "\"confirm\":60,\"force\":true}}";
+	                    "\"confirm\":60}}";
 
 	(void)state;
 	assert_int_equal(fwp_request_parse(apply, strlen(apply), &r, err, sizeof(err)), 0);
@@ -37,7 +37,6 @@ static void test_valid(void **state)
 	assert_string_equal(r.files[0].name, "acme.yaml");
 	assert_int_equal(r.files[0].len, 10);
 	assert_int_equal(r.confirm, 60);
-	assert_true(r.force);
 	fwp_request_free(&r);
 
 	const char *st = "{\"version\":1,\"command\":\"status\"}";
@@ -46,11 +45,10 @@ static void test_valid(void **state)
 	assert_int_equal(r.id, 0);
 	fwp_request_free(&r);
 
-	const char *lg =
-	    "{\"version\":1,\"command\":\"logs\",\"args\":{\"tenant\":\"acme\",\"follow\":true}}";
+	const char *lg = "{\"version\":1,\"command\":\"show\",\"args\":{\"tenant\":\"acme\"}}";
 	assert_int_equal(fwp_request_parse(lg, strlen(lg), &r, err, sizeof(err)), 0);
 	assert_string_equal(r.tenant, "acme");
-	assert_true(r.follow);
+	assert_int_equal(r.command, FWP_SHOW);
 	fwp_request_free(&r);
 }
 
@@ -64,8 +62,8 @@ static void test_errors(void **state)
 	expect_error("{\"version\":2,\"command\":\"status\"}", -EPROTO,
 	             "protocol version 2 is not supported, this fwd speaks version 1");
 	expect_error("{\"version\":1,\"command\":\"reboot\"}", -EINVAL,
-	             "unknown command 'reboot' (expected status, diff, apply, confirm, rollback, "
-	             "history, show, counters or logs)");
+	             "unknown command 'reboot' (expected status, apply, confirm, rollback, "
+	             "history or show)");
 	expect_error("{\"version\":1,\"command\":\"status\",\"extra\":1}", -EINVAL,
 	             "request: unknown key 'extra' (expected version, id, command, args)");
 	expect_error("{\"version\":1,\"command\":\"status\",\"args\":{\"tenant\":\"x\"}}", -EINVAL,
