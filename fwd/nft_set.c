@@ -25,6 +25,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 
@@ -169,6 +170,15 @@ static int set_obj(struct nftnl_set *s, const struct fw_plan_table *t, const str
 	}
 	if (ps->interval && nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, ps->n_key) < 0)
 		return -ENOMEM;
+	if (ps->counter) {
+		/* the set's expression template: the kernel gives every
+		 * element its own counter, as for nft's `counter` in a set */
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+
+		if (!c)
+			return -ENOMEM;
+		nftnl_set_add_expr(s, c);
+	}
 	return set_udata(s, ps);
 }
 

@@ -67,6 +67,10 @@ bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 	if (c->ports)
 		k[n++] = FW_KEY_PORT;
 	set = pb_set(b, name, k, n, true, false);
+	/* Every allowlist element counts its hits: `fwctl counters` sums them
+	 * per policy rule, and element deltas keep the others counting. */
+	if (!b->err)
+		b->plan->tables[b->t].sets[set].counter = true;
 	qsort(c->v, c->n, sizeof(*c->v), cmp_box);
 	for (size_t i = 0; i < c->n && !b->err; i++) {
 		const struct box *x = &c->v[i];

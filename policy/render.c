@@ -489,6 +489,8 @@ static void put_set(struct out *o, const struct fw_plan_set *s)
 	fputs(s->vmap ? " : verdict\n" : "\n", o->f);
 	if (s->interval)
 		fputs("\t\tflags interval\n", o->f);
+	if (s->counter)
+		fputs("\t\tcounter\n", o->f);
 	if (s->n_elems) {
 		fputs("\t\telements = {\n", o->f);
 		for (size_t e = 0; e < s->n_elems; e++) {

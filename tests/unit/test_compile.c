@@ -74,7 +74,7 @@ static void test_forward_pair(void **state)
 	assert_has(c.text, "\"vlan10\" . \"vlan20\" : jump a.b");
 	assert_has(c.text,
 	           "set a.b.4p {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n"
-	           "\t\tflags interval\n\t\telements = {\n"
+	           "\t\tflags interval\n\t\tcounter\n\t\telements = {\n"
 	           "\t\t\t10.0.10.5 . 10.0.20.5 . tcp . 22 comment \"r1\"\n");
 	assert_has(c.text, "10.0.10.5 . 10.0.20.5 . icmp comment \"r1\"");
 	assert_has(
