@@ -163,8 +163,9 @@ struct fw_plan_set {
 	uint8_t n_key;
 	bool interval;
 	bool vmap;
-	bool counter; /* a packet/byte counter per element (nft: `counter` in the set):
-	               * the hits of each policy rule, kept while the element stays */
+	/* A packet/byte counter per element (nft: `counter` in the set): the
+	 * hits of each policy rule, kept while the element stays. */
+	bool counter;
 	struct fw_elem *elems; /* sorted, pairwise disjoint */
 	size_t n_elems;
 	size_t cap_elems;
