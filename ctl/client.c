@@ -74,12 +74,11 @@ static int read_line(int fd, char **ret)
 	}
 }
 
-int ctl_call(const struct ctl *ctl, const struct fwp_request *req, json_t **ret)
+int ctl_send(const struct ctl *ctl, const struct fwp_request *req)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = ctl->socket ? ctl->socket : FWD_DEFAULT_SOCKET;
-	char *line, *reply = NULL;
-	json_t *resp;
+	char *line;
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -102,8 +101,24 @@ int ctl_call(const struct ctl *ctl, const struct fwp_request *req, json_t **ret)
 		        "fwctl: cannot encode the request (a policy file that is not UTF-8?)\n");
 	r = line ? send_all(fd, line, strlen(line)) : -EINVAL;
 	free(line);
-	if (r == 0)
-		r = read_line(fd, &reply);
+	if (r < 0) {
+		if (r != -EINVAL)
+			fprintf(stderr, "fwctl: no answer from fwd: %s\n", strerror(-r));
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ctl_call(const struct ctl *ctl, const struct fwp_request *req, json_t **ret)
+{
+	char *reply = NULL;
+	json_t *resp;
+	int fd = ctl_send(ctl, req), r;
+
+	if (fd < 0)
+		return fd;
+	r = read_line(fd, &reply);
 	close(fd);
 	if (r < 0) {
 		fprintf(stderr, "fwctl: no answer from fwd: %s\n", strerror(-r));

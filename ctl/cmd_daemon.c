@@ -55,6 +55,11 @@ static int simple(struct ctl *ctl, struct fwp_request *req, json_t **resp, json_
 	return finish(ctl, *resp, result);
 }
 
+int ctl_simple(struct ctl *ctl, struct fwp_request *req, json_t **resp, json_t **result)
+{
+	return simple(ctl, req, resp, result);
+}
+
 static const char *when(json_int_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
@@ -63,6 +68,27 @@ static const char *when(json_int_t t, char *buf, size_t size)
 	if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, size, "%lld", (long long)t);
 	return buf;
+}
+
+/* The kernel against the live plan: when fwd last looked, what it found. */
+static void print_drift(const json_t *dr)
+{
+	json_int_t checked = json_integer_value(json_object_get(dr, "checked"));
+	json_int_t found = json_integer_value(json_object_get(dr, "found"));
+	json_int_t repairs = json_integer_value(json_object_get(dr, "repairs"));
+	char buf[64];
+
+	if (!dr)
+		return;
+	if (!checked) {
+		printf("drift check: none yet\n");
+		return;
+	}
+	printf("drift check: %s, %lld repair%s\n", when(checked, buf, sizeof(buf)),
+	       (long long)repairs, repairs == 1 ? "" : "s");
+	if (found)
+		printf("last drift: %s: %s\n", when(found, buf, sizeof(buf)),
+		       json_string_value(json_object_get(dr, "detail")));
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv)
@@ -98,6 +124,7 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(t, "zones")),
 			       (long long)json_integer_value(json_object_get(t, "rules")));
 		}
+		print_drift(json_object_get(res, "drift"));
 	}
 	json_decref(resp);
 	return code;
@@ -170,9 +197,12 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"confirm", required_argument, NULL, 'c'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"from-address", required_argument, NULL, 'a'},
 	    {0},
 	};
 	struct fwp_request req = {.command = FWP_APPLY};
+	const char *from = NULL;
 	char **bufs = NULL;
 	json_t *resp = NULL, *res = NULL;
 	int c, code = EXIT_USAGE;
@@ -192,14 +222,23 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 			}
 			req.confirm = (uint32_t)s;
 			break;
+		case 'f':
+			req.force = true;
+			break;
+		case 'a':
+			from = optarg;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc + 1) {
-		fprintf(stderr, "usage: fwctl apply [--confirm SECONDS] PATH...\n");
+		fprintf(stderr, "usage: fwctl apply [--confirm SECONDS] [--force] "
+		                "[--from-address ADDR[,TO[:PORT]]] PATH...\n");
 		return EXIT_USAGE;
 	}
+	if (ctl_origin("apply", from, &req) < 0)
+		return EXIT_USAGE;
 	for (int i = optind - 1; i < argc; i++)
 		if (add_path(argv[i], &req.files, &req.n_files, &bufs) < 0)
 			goto out;
@@ -215,6 +254,7 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 			printf("confirm within %u seconds with 'fwctl confirm', or it is rolled "
 			       "back\n",
 			       req.confirm);
+		ctl_print_change(res);
 	}
 out:
 	for (size_t i = 0; i < 2 * req.n_files; i++)
@@ -246,12 +286,30 @@ int cmd_confirm(struct ctl *ctl, int argc, char **argv)
 
 int cmd_rollback(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"force", no_argument, NULL, 'f'},
+	    {"from-address", required_argument, NULL, 'a'},
+	    {0},
+	};
 	struct fwp_request req = {.command = FWP_ROLLBACK};
 	json_t *resp = NULL, *res = NULL;
-	int code;
+	const char *from = NULL;
+	int c, code;
 
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", opts, NULL)) != -1) {
+		if (c == 'f')
+			req.force = true;
+		else if (c == 'a')
+			from = optarg;
+		else
+			return EXIT_USAGE;
+	}
+	argv += optind - 1;
+	argc -= optind - 1;
 	if (argc > 1) {
-		fprintf(stderr, "usage: fwctl rollback [GENERATION]\n");
+		fprintf(stderr, "usage: fwctl rollback [--force] [--from-address ADDR[,TO[:PORT]]] "
+		                "[GENERATION]\n");
 		return EXIT_USAGE;
 	}
 	if (argc == 1) {
@@ -265,10 +323,14 @@ int cmd_rollback(struct ctl *ctl, int argc, char **argv)
 		}
 		req.generation = g;
 	}
+	if (ctl_origin("rollback", from, &req) < 0)
+		return EXIT_USAGE;
 	code = simple(ctl, &req, &resp, &res);
-	if (res)
+	if (res) {
 		printf("generation %lld is live\n",
 		       (long long)json_integer_value(json_object_get(res, "generation")));
+		ctl_print_change(res);
+	}
 	json_decref(resp);
 	return code;
 }
@@ -280,9 +342,10 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 	size_t i;
 	int code;
 
-	(void)argv;
+	if (argc == 1)
+		return cmd_history_one(ctl, argv[0]); /* ctl/cmd_change.c */
 	if (argc) {
-		fprintf(stderr, "usage: fwctl history\n");
+		fprintf(stderr, "usage: fwctl history [GENERATION]\n");
 		return EXIT_USAGE;
 	}
 	code = simple(ctl, &req, &resp, &res);
@@ -319,4 +382,9 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 	    fputs(json_string_value(json_object_get(t, "ruleset")), stdout);
 	json_decref(resp);
 	return code;
+}
+
+int ctl_add_path(const char *path, struct fwp_file **files, size_t *n, char ***bufs)
+{
+	return add_path(path, files, n, bufs);
 }

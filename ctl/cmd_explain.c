@@ -27,12 +27,21 @@ static void port_text(const struct fw_port_spec *s, char *buf, size_t size)
 		                          : "any");
 }
 
+/* The policy item that decided, or NULL. The default drop counts under an
+ * origin of its own (fwctl counters), but no item of the policy decided. */
+static const struct fw_origin *decided_by(const struct fw_eval *e)
+{
+	if (!e->origin.id || !strcmp(e->origin.id, FW_ORIGIN_DEFAULT_DENY))
+		return NULL;
+	return &e->origin;
+}
+
 /* "rule 'app-to-sql' (acme.yaml:88:5)" or "default deny (fwd_acme forward)" */
 static void reason(const struct fw_explain_port *p, char *buf, size_t size)
 {
 	const struct fw_eval *e = &p->eval;
 
-	if (e->origin.id)
+	if (decided_by(e))
 		snprintf(buf, size, "'%s' at %s:%u:%u", e->origin.id, e->origin.loc.file,
 		         e->origin.loc.line, e->origin.loc.col);
 	else if (p->allowed && !e->table[0])
@@ -80,17 +89,21 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 		json_t *ports = json_array();
 		for (size_t i = 0; i < ex.n_ports; i++) {
 			const struct fw_explain_port *ep = &ex.ports[i];
+			const struct fw_origin *o = decided_by(&ep->eval);
+			struct fw_origin none = {0};
 			char pt[32];
+
+			if (!o)
+				o = &none;
 			port_text(&ep->spec, pt, sizeof(pt));
 			json_array_append_new(
 			    ports,
 			    json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:s, s:s, s:b, s:s}",
 			              "service", pt, "verdict", ep->allowed ? "allow" : "deny",
-			              "rule", ep->eval.origin.id, "file", ep->eval.origin.loc.file,
-			              "line", (json_int_t)ep->eval.origin.loc.line, "column",
-			              (json_int_t)ep->eval.origin.loc.col, "table", ep->eval.table,
-			              "chain", ep->eval.chain, "nat", ep->eval.nat, "path",
-			              ep->path));
+			              "rule", o->id, "file", o->loc.file, "line",
+			              (json_int_t)o->loc.line, "column", (json_int_t)o->loc.col,
+			              "table", ep->eval.table, "chain", ep->eval.chain, "nat",
+			              ep->eval.nat, "path", ep->path));
 		}
 		print_json(json_pack("{s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "version", 1, "ok",
 		                     1, "tenant", ex.tenant->name, "from", ex.from, "to", ex.to,

@@ -18,11 +18,26 @@ static void usage(FILE *f)
 	      "Daemon commands (talk to fwd over its control socket):\n"
 	      "  status                            live and pending generations, tenants\n"
 	      "  apply [--confirm S] PATH...       check, load atomically; with --confirm roll\n"
-	      "                                    back after S seconds unless confirmed\n"
+	      "                                    back after S seconds unless confirmed;\n"
+	      "                                    refused if it cuts your management access\n"
+	      "                                    ($SSH_CONNECTION, --from-address A[,TO[:P]])\n"
+	      "                                    unless --force or --confirm\n"
 	      "  confirm                           keep the pending generation\n"
-	      "  rollback [GENERATION]             load an earlier generation (default: parent)\n"
-	      "  history                           every applied generation: who, when, how\n"
+	      "  rollback [GENERATION]             load an earlier generation (default: parent);\n"
+	      "                                    --force, --from-address as for apply\n"
+	      "  history [GENERATION]              every applied generation: who, when, how;\n"
+	      "                                    one generation with what it changed\n"
+	      "  diff [--against OLD] PATH...      what apply would change: accesses opened (+)\n"
+	      "                                    and closed (-), then the ruleset diff; exit 0\n"
+	      "                                    same, 1 differs, 2 trouble; --against: offline\n"
+	      "  rule add TENANT --from X --to Y --service S [--id ID] [--log] [--comment T]\n"
+	      "           [--before ID]            add one rule to the live policy and apply it\n"
+	      "  rule del TENANT ID                remove one rule from the live policy, apply\n"
 	      "  show [TENANT]                     the live ruleset\n"
+	      "  logs [-f] [--tenant T] [-n N]     dropped and logged packets, named by tenant,\n"
+	      "                                    zone, host and rule; -f: follow new ones\n"
+	      "  counters [TENANT]                 packets and bytes each rule and each default\n"
+	      "                                    drop matched, by id and file:line\n"
 	      "\n"
 	      "FROM and TO: a host, an address, internet, firewall, vpn:USER, site:NAME,\n"
 	      "optionally TENANT/NAME when several tenants are loaded. SERVICE: a service\n"
@@ -96,8 +111,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(struct ctl *, int, char **);
 	} daemon_cmds[] = {
-	    {"status", cmd_status},     {"apply", cmd_apply},     {"confirm", cmd_confirm},
-	    {"rollback", cmd_rollback}, {"history", cmd_history}, {"show", cmd_show},
+	    {"status", cmd_status},     {"apply", cmd_apply},       {"confirm", cmd_confirm},
+	    {"rollback", cmd_rollback}, {"history", cmd_history},   {"show", cmd_show},
+	    {"logs", cmd_logs},         {"counters", cmd_counters}, {"diff", cmd_diff},
+	    {"rule", cmd_rule},
 	};
 	for (size_t i = 0; i < sizeof(daemon_cmds) / sizeof(daemon_cmds[0]); i++)
 		if (!strcmp(cmd, daemon_cmds[i].name))

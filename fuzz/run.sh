@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-60}"
 build="$root/build-fuzz"
 CC=clang cmake -S "$root" -B "$build" -DFWD_FUZZ=ON -DFWD_TESTS=OFF >/dev/null
-cmake --build "$build" --target fuzz_policy fuzz_proto -j"$(nproc)" >/dev/null
+cmake --build "$build" --target fuzz_policy fuzz_proto fuzz_nflog fuzz_edit -j"$(nproc)" >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -27,5 +27,23 @@ cp "$root"/tests/malformed/*.yaml "$work/policy/" 2>/dev/null || true
 printf '%s' '{"version":1,"id":1,"command":"status"}' >"$work/proto/status"
 printf '%s' '{"version":1,"id":2,"command":"apply","args":{"files":[{"name":"a.yaml","content":"x"}],"confirm":60}}' >"$work/proto/apply"
 printf '%s' '{"version":1,"command":"show","args":{"tenant":"acme"}}' >"$work/proto/show"
+printf '%s' '{"version":1,"command":"rule-add","args":{"tenant":"acme","rule":{"from":["a","b"],"to":"c","allow":"ssh","id":"x","log":true,"comment":"c","before":"y"}}}' >"$work/proto/rule-add"
+printf '%s' '{"version":1,"command":"rule-del","args":{"tenant":"acme","id":"x"}}' >"$work/proto/rule-del"
 run fuzz_policy "$work/policy" 65536
 run fuzz_proto "$work/proto" 4096
+run fuzz_edit "$work/policy" 65536
+# A logged TCP SYN as the kernel sends it (nlmsghdr, nfgenmsg, hook header,
+# prefix, payload), for the NFLOG parser to start from.
+mkdir -p "$work/nflog"
+python3 -c '
+import struct, sys
+def attr(t, v):
+    a = struct.pack("=HH", 4 + len(v), t) + v
+    return a + b"\0" * (-len(a) % 4)
+ip = bytes.fromhex("4500003c12344000400600000a0a6e140a0a780a9d7801bd00000001000000"
+                   "00a002faf000000000")
+body = struct.pack("=BBH", 2, 0, 100) + attr(1, struct.pack(">HBB", 0x800, 2, 0)) + \
+    attr(4, struct.pack(">I", 7)) + attr(10, b"fwd:acme:deny:forward \0") + attr(9, ip)
+sys.stdout.buffer.write(struct.pack("=IHHII", 16 + len(body), 0x400, 0, 0, 0) + body)
+' >"$work/nflog/syn"
+run fuzz_nflog "$work/nflog" 4096

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwd/change.h"
 #include "fwd/engine.h"
+#include "fwd/flowcheck.h"
 
 struct fw_engine {
 	struct fw_state *state;
@@ -14,6 +16,11 @@ struct fw_engine {
 	struct fw_plan *plan;
 	uint64_t live, pending, previous;
 	time_t deadline;
+	fw_revoke_fn revoke; /* NULL: nothing to cut (tests, no conntrack) */
+	void *revoke_ctx;
+	time_t drift_checked, drift_found;
+	uint64_t drift_repairs;
+	char drift_detail[FW_DRIFT_DETAIL];
 };
 
 static const struct fw_state_meta engine_meta = {.who = "fwd", .uid = 0, .source = "timer"};
@@ -28,6 +35,12 @@ int fw_engine_new(struct fw_state *state, const struct fw_backend *backend, stru
 	e->backend = *backend;
 	*ret = e;
 	return 0;
+}
+
+void fw_engine_set_revoke(struct fw_engine *e, fw_revoke_fn fn, void *ctx)
+{
+	e->revoke = fn;
+	e->revoke_ctx = ctx;
 }
 
 void fw_engine_free(struct fw_engine *e)
@@ -98,11 +111,34 @@ static int load_generation(struct fw_engine *e, uint64_t gen, struct fw_diags *d
 	return 0;
 }
 
+/* The new plan is in the kernel: connections the old one let in and the
+ * new one would not must not live on through "ct state established". */
+static void revoke_changed(struct fw_engine *e, const struct fw_policy *p,
+                           const struct fw_plan *plan, struct fw_apply_result *res)
+{
+	char *a, *b;
+	bool same;
+
+	if (!e->revoke || !e->plan)
+		return;
+	a = plan_render(e->plan);
+	b = plan_render(plan);
+	/* Out of memory: compare nothing and look anyway; revoking under an
+	 * unchanged plan cuts nothing. */
+	same = a && b && !strcmp(a, b);
+	free(a);
+	free(b);
+	if (same)
+		return;
+	res->revoke_ran = true;
+	res->revoke_error = e->revoke(e->revoke_ctx, e->policy, e->plan, p, plan, &res->revoke);
+}
+
 /* Load the plan in the kernel, then make it the live generation. */
 static int make_live(struct fw_engine *e, uint64_t gen, struct fw_policy *p, struct fw_plan *plan,
-                     struct fw_diags *d)
+                     struct fw_diags *d, struct fw_apply_result *res)
 {
-	int r = e->backend.apply(e->backend.ctx, plan, d);
+	int r = e->backend.apply(e->backend.ctx, e->plan, plan, d);
 
 	if (r == 0)
 		r = fw_state_set_current(e->state, gen);
@@ -111,6 +147,8 @@ static int make_live(struct fw_engine *e, uint64_t gen, struct fw_policy *p, str
 		policy_free(p);
 		return r;
 	}
+	if (res)
+		revoke_changed(e, p, plan, res);
 	plan_free(e->plan);
 	policy_free(e->policy);
 	e->policy = p;
@@ -132,19 +170,116 @@ int fw_engine_boot(struct fw_engine *e, struct fw_diags *diags)
 		return r;
 	if ((r = load_generation(e, gen, diags, &p, &plan)) < 0)
 		return r;
-	r = make_live(e, gen, p, plan, diags);
+	r = make_live(e, gen, p, plan, diags, NULL);
 	(void)fw_state_audit(e->state, r < 0 ? "boot-failed" : "boot", &engine_meta, gen, NULL);
 	return r;
+}
+
+/* The lockout guard: 1 (and the reason) when the candidate cuts the origin's
+ * management access; 0 when it does not or nothing tells where it is. */
+static int guard(struct fw_engine *e, const struct fw_policy *p, const struct fw_plan *plan,
+                 const struct fw_apply_opts *o, struct fw_apply_result *res)
+{
+	int r;
+
+	if (!o->origin || !e->plan)
+		return 0;
+	r = policy_mgmt_lost(e->policy, e->plan, p, plan, o->origin, res->reason,
+	                     sizeof(res->reason));
+	if (r > 0)
+		res->forced = o->force;
+	else
+		res->reason[0] = '\0';
+	return r;
+}
+
+/* Refused by the guard: says why in diags and the audit log. */
+static int refuse(struct fw_engine *e, const struct fw_state_meta *who, uint64_t gen,
+                  const char *reason, const char *hint, struct fw_diags *diags)
+{
+	fw_error(diags, NULL, "%s (%s)", reason, hint);
+	(void)fw_state_audit(e->state, "refused", who, gen, reason);
+	return -EPERM;
+}
+
+/* The audit detail of a change: what the guard overrode, what was cut. */
+static char *change_detail(const struct fw_apply_result *res)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!res->reason[0] && !res->revoke_ran)
+		return NULL;
+	if (!(f = open_memstream(&buf, &len)))
+		return NULL;
+	if (res->reason[0])
+		fprintf(f, "%s: %s", res->forced ? "forced" : "in a confirm window", res->reason);
+	if (res->revoke_ran) {
+		fprintf(f, "%s", res->reason[0] ? "; " : "");
+		if (res->revoke_error < 0)
+			fprintf(f, "revoking connections failed: %s", strerror(-res->revoke_error));
+		else
+			fprintf(f, "revoked %zu connection%s", res->revoke.revoked,
+			        res->revoke.revoked == 1 ? "" : "s");
+		if (res->revoke.failed)
+			fprintf(f, ", %zu could not be deleted", res->revoke.failed);
+		if (res->revoke.capped)
+			fprintf(f, " (stopped after %zu: the limit)", res->revoke.examined);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void audit_change(struct fw_engine *e, const char *event, const struct fw_state_meta *who,
+                         uint64_t gen, const struct fw_apply_result *res)
+{
+	char *detail = change_detail(res);
+
+	(void)fw_state_audit_summary(e->state, event, who, gen, detail,
+	                             res->access[0] ? res->access : NULL);
+	free(detail);
 }
 
 int fw_engine_apply(struct fw_engine *e, const struct fw_policy_source *files, size_t n_files,
                     const struct fw_state_meta *who, uint32_t confirm_seconds,
                     struct fw_diags *diags, uint64_t *ret_generation)
 {
+	struct fw_apply_opts o = {.confirm_seconds = confirm_seconds};
+	struct fw_apply_result res;
+	int r = fw_engine_apply_opts(e, files, n_files, who, &o, diags, &res);
+
+	if (r == 0)
+		*ret_generation = res.generation;
+	return r;
+}
+
+/* What the new generation changes against the live one, stored with it
+ * (fwctl history GEN); NULL when it cannot be computed: the apply goes on. */
+static char *change_text(const struct fw_engine *e, const struct fw_policy *p,
+                         const struct fw_plan *plan, char *summary, size_t size)
+{
+	struct fw_change *c;
+	char *text;
+
+	if (fw_change_compute(e->policy, e->plan, p, plan, "live", "new", &c) < 0)
+		return NULL;
+	text = fw_change_text(c);
+	fw_change_summary(c, summary, size);
+	fw_change_free(c);
+	return text;
+}
+
+int fw_engine_apply_opts(struct fw_engine *e, const struct fw_policy_source *files, size_t n_files,
+                         const struct fw_state_meta *who, const struct fw_apply_opts *opts,
+                         struct fw_diags *diags, struct fw_apply_result *ret)
+{
+	struct fw_apply_result res = {0};
 	struct fw_policy *p = NULL;
 	struct fw_plan *plan = NULL;
 	struct fw_state_file *sf;
-	char *ruleset;
+	char *ruleset, *change;
+	uint32_t confirm_seconds = opts->confirm_seconds;
 	uint64_t gen, before = e->live;
 	int r;
 
@@ -155,6 +290,16 @@ int fw_engine_apply(struct fw_engine *e, const struct fw_policy_source *files, s
 		r = plan_compile(p, diags, &plan);
 	if (r < 0) {
 		audit_failure(e, "refused", who, 0, diags);
+		policy_free(p);
+		return r;
+	}
+	/* A confirm window lets the engineer back in by itself: no refusal. */
+	r = guard(e, p, plan, opts, &res);
+	if (r > 0 && !opts->force && !confirm_seconds)
+		r = refuse(e, who, 0, res.reason,
+		           "use --force to apply anyway, or --confirm S to try it safely", diags);
+	if (r < 0) {
+		plan_free(plan);
 		policy_free(p);
 		return r;
 	}
@@ -169,7 +314,9 @@ int fw_engine_apply(struct fw_engine *e, const struct fw_policy_source *files, s
 	}
 	for (size_t i = 0; i < n_files; i++)
 		sf[i] = (struct fw_state_file){files[i].name, files[i].data, files[i].len};
-	r = fw_state_record(e->state, who, sf, n_files, ruleset, &gen);
+	change = change_text(e, p, plan, res.access, sizeof(res.access));
+	r = fw_state_record_diff(e->state, who, sf, n_files, ruleset, change, &gen);
+	free(change);
 	free(sf);
 	free(ruleset);
 	if (r < 0) {
@@ -177,7 +324,7 @@ int fw_engine_apply(struct fw_engine *e, const struct fw_policy_source *files, s
 		policy_free(p);
 		return r;
 	}
-	r = make_live(e, gen, p, plan, diags);
+	r = make_live(e, gen, p, plan, diags, &res);
 	if (r < 0) {
 		audit_failure(e, "failed", who, gen, diags);
 		return r;
@@ -187,8 +334,9 @@ int fw_engine_apply(struct fw_engine *e, const struct fw_policy_source *files, s
 		e->previous = before;
 		e->deadline = time(NULL) + (time_t)confirm_seconds;
 	}
-	(void)fw_state_audit(e->state, confirm_seconds ? "apply-pending" : "apply", who, gen, NULL);
-	*ret_generation = gen;
+	audit_change(e, confirm_seconds ? "apply-pending" : "apply", who, gen, &res);
+	res.generation = gen;
+	*ret = res;
 	return 0;
 }
 
@@ -205,6 +353,20 @@ int fw_engine_confirm(struct fw_engine *e, const struct fw_state_meta *who)
 int fw_engine_rollback(struct fw_engine *e, uint64_t generation, const struct fw_state_meta *who,
                        struct fw_diags *diags, uint64_t *ret_generation)
 {
+	struct fw_apply_opts o = {0};
+	struct fw_apply_result res;
+	int r = fw_engine_rollback_opts(e, generation, who, &o, diags, &res);
+
+	if (r == 0)
+		*ret_generation = res.generation;
+	return r;
+}
+
+int fw_engine_rollback_opts(struct fw_engine *e, uint64_t generation,
+                            const struct fw_state_meta *who, const struct fw_apply_opts *opts,
+                            struct fw_diags *diags, struct fw_apply_result *ret)
+{
+	struct fw_apply_result res = {0};
 	struct fw_policy *p;
 	struct fw_plan *plan;
 	struct fw_generation g;
@@ -217,15 +379,25 @@ int fw_engine_rollback(struct fw_engine *e, uint64_t generation, const struct fw
 	}
 	if ((r = load_generation(e, generation, diags, &p, &plan)) < 0)
 		return r;
-	r = make_live(e, generation, p, plan, diags);
+	r = guard(e, p, plan, opts, &res);
+	if (r > 0 && !opts->force)
+		r = refuse(e, who, generation, res.reason, "use --force to roll back anyway",
+		           diags);
+	if (r < 0) {
+		plan_free(plan);
+		policy_free(p);
+		return r;
+	}
+	r = make_live(e, generation, p, plan, diags, &res);
 	if (r < 0) {
 		audit_failure(e, "rollback-failed", who, generation, diags);
 		return r;
 	}
 	e->pending = e->previous = 0;
 	e->deadline = 0;
-	(void)fw_state_audit(e->state, "rollback", who, generation, NULL);
-	*ret_generation = generation;
+	audit_change(e, "rollback", who, generation, &res);
+	res.generation = generation;
+	*ret = res;
 	return 0;
 }
 
@@ -249,6 +421,34 @@ int fw_engine_tick(struct fw_engine *e, time_t now, struct fw_diags *diags)
 	return r < 0 ? r : 1;
 }
 
+int fw_engine_check_drift(struct fw_engine *e, time_t now, struct fw_drift *ret,
+                          struct fw_diags *diags)
+{
+	struct fw_drift dr = {0};
+	char detail[FW_DRIFT_DETAIL + 64];
+	int r;
+
+	if (!e->backend.check || !e->plan) {
+		if (ret)
+			*ret = dr;
+		return 0;
+	}
+	r = e->backend.check(e->backend.ctx, e->plan, &dr, diags);
+	e->drift_checked = now;
+	if (dr.tables) {
+		e->drift_found = now;
+		snprintf(e->drift_detail, sizeof(e->drift_detail), "%s", dr.detail);
+		if (dr.repaired)
+			e->drift_repairs++;
+		snprintf(detail, sizeof(detail), "%s%s",
+		         dr.repaired ? "repaired: " : "not repaired: ", dr.detail);
+		(void)fw_state_audit(e->state, "drift", &engine_meta, e->live, detail);
+	}
+	if (ret)
+		*ret = dr;
+	return r;
+}
+
 void fw_engine_status(const struct fw_engine *e, struct fw_engine_status *ret)
 {
 	ret->live = e->live;
@@ -256,6 +456,10 @@ void fw_engine_status(const struct fw_engine *e, struct fw_engine_status *ret)
 	ret->previous = e->previous;
 	ret->deadline = e->deadline;
 	ret->tenants = e->policy ? e->policy->n_tenants : 0;
+	ret->drift_checked = e->drift_checked;
+	ret->drift_repairs = e->drift_repairs;
+	ret->drift_found = e->drift_found;
+	ret->drift_detail = e->drift_detail;
 }
 
 const struct fw_policy *fw_engine_policy(const struct fw_engine *e)

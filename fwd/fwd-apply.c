@@ -8,6 +8,8 @@
  *   --dump      print every netlink message of the batch (libmnl's format)
  *   --dry-run   build (and dump) the batch but do not send it
  *   --prefix P  the tables we own (default "fwd_"): those not in the plan go
+ *   --verify    after the commit, read back what it changed and compare
+ *   --stats     print what the apply did (tables replaced, unchanged, ...)
  *
  * Exit: 0 applied, 1 the policy has errors or the kernel refused, 2 usage.
  */
@@ -22,7 +24,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fwd-apply [--dump] [--dry-run] [--prefix PREFIX] PATH...\n");
+	fprintf(f, "usage: fwd-apply [--dump] [--dry-run] [--verify] [--stats] [--prefix PREFIX] "
+	           "PATH...\n");
+}
+
+static void print_stats(const struct nft_apply_stats *st)
+{
+	printf("tables: %zu replaced, %zu unchanged, %zu by elements (+%zu -%zu), %zu deleted; "
+	       "%zu messages%s; attempts %u%s\n",
+	       st->replaced, st->unchanged, st->delta, st->elems_added, st->elems_deleted,
+	       st->deleted, st->msgs, st->sent ? "" : " (nothing sent)", st->attempts,
+	       st->read_back ? "; read back" : "");
 }
 
 int main(int argc, char **argv)
@@ -31,10 +43,14 @@ int main(int argc, char **argv)
 	    {"dump", no_argument, NULL, 'd'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"prefix", required_argument, NULL, 'p'},
+	    {"verify", no_argument, NULL, 'v'},
+	    {"stats", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct nft_apply_stats st = {0};
 	struct nft_apply_opts opts = {0};
+	bool stats = false;
 	struct fw_diags d = {0};
 	struct fw_policy *p = NULL;
 	struct fw_plan *plan = NULL;
@@ -50,6 +66,13 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			opts.prefix = optarg;
+			break;
+		case 'v':
+			opts.verify = true;
+			break;
+		case 'S':
+			stats = true;
+			opts.stats = &st;
 			break;
 		case 'h':
 			usage(stdout);
@@ -69,6 +92,8 @@ int main(int argc, char **argv)
 		r = plan_compile(p, &d, &plan);
 	if (r == 0)
 		r = nft_apply_plan(plan, &opts, &d);
+	if (r == 0 && stats)
+		print_stats(&st);
 	fw_diags_sort(&d);
 	fw_diags_print(&d, stderr, "");
 	plan_free(plan);

@@ -58,10 +58,54 @@ static char *do_status(struct fw_daemon *dm, const struct fwp_request *req)
 		                                (json_int_t)p->tenants[i].n_zones, "rules",
 		                                (json_int_t)p->tenants[i].n_rules));
 	return fwp_response_ok(
-	    req->id, json_pack("{s:I, s:I, s:I, s:I, s:o}", "live", (json_int_t)s.live, "pending",
-	                       (json_int_t)s.pending, "previous", (json_int_t)s.previous,
-	                       "confirm_deadline", (json_int_t)(s.pending ? s.deadline : 0),
-	                       "tenants", tenants ? tenants : json_array()));
+	    req->id,
+	    json_pack("{s:I, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:I, s:s}}", "live",
+	              (json_int_t)s.live, "pending", (json_int_t)s.pending, "previous",
+	              (json_int_t)s.previous, "confirm_deadline",
+	              (json_int_t)(s.pending ? s.deadline : 0), "tenants",
+	              tenants ? tenants : json_array(), "drift", "checked",
+	              (json_int_t)s.drift_checked, "repairs", (json_int_t)s.drift_repairs, "found",
+	              (json_int_t)s.drift_found, "detail", s.drift_detail ? s.drift_detail : ""));
+}
+
+/* The lockout guard's refusal: its reason is the message itself. */
+static char *refusal(uint64_t id, const char *what, const struct fw_diags *d)
+{
+	char msg[512];
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].sev == FW_SEV_ERROR) {
+			snprintf(msg, sizeof(msg), "%s: %s", what, d->v[i].msg);
+			return fwp_response_error(id, -EPERM, msg, NULL);
+		}
+	return fwp_response_error(id, -EPERM, what, NULL);
+}
+
+/* What an apply or rollback did besides going live: "revoked" (connections
+ * cut), "forced" (the guard's reason), "revoke_failed", "revoke_capped",
+ * "revoke_error". */
+static json_t *change_json(json_t *o, const struct fw_apply_result *res)
+{
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "revoked", json_integer((json_int_t)res->revoke.revoked));
+	if (res->revoke.failed)
+		json_object_set_new(o, "revoke_failed",
+		                    json_integer((json_int_t)res->revoke.failed));
+	if (res->revoke.capped)
+		json_object_set_new(o, "revoke_capped", json_true());
+	if (res->revoke_error < 0)
+		json_object_set_new(o, "revoke_error", json_string(strerror(-res->revoke_error)));
+	if (res->forced)
+		json_object_set_new(o, "forced", json_string(res->reason));
+	return o;
+}
+
+static struct fw_apply_opts request_opts(const struct fwp_request *req)
+{
+	return (struct fw_apply_opts){.confirm_seconds = req->confirm,
+	                              .origin = req->has_origin ? &req->origin : NULL,
+	                              .force = req->force};
 }
 
 static char *do_apply(struct fw_daemon *dm, const struct fwp_request *req,
@@ -69,7 +113,8 @@ static char *do_apply(struct fw_daemon *dm, const struct fwp_request *req,
 {
 	struct fw_policy_source *src = calloc(req->n_files ? req->n_files : 1, sizeof(*src));
 	struct fw_diags d = {0};
-	uint64_t gen = 0;
+	struct fw_apply_opts o = request_opts(req);
+	struct fw_apply_result res;
 	char *resp;
 	int r;
 
@@ -78,17 +123,22 @@ static char *do_apply(struct fw_daemon *dm, const struct fwp_request *req,
 	for (size_t i = 0; i < req->n_files; i++)
 		src[i] = (struct fw_policy_source){req->files[i].name, req->files[i].content,
 		                                   req->files[i].len};
-	r = fw_engine_apply(dm->engine, src, req->n_files, who, req->confirm, &d, &gen);
+	r = fw_engine_apply_opts(dm->engine, src, req->n_files, who, &o, &d, &res);
 	free(src);
 	if (r == -EBUSY)
 		resp = fwp_response_error(
 		    req->id, r, "a change waits for confirm: confirm or roll back first", NULL);
+	else if (r == -EPERM)
+		resp = refusal(req->id, "apply refused", &d);
 	else if (r < 0)
 		resp = error_with(req->id, r, "apply refused", &d);
 	else
 		resp = fwp_response_ok(
-		    req->id, json_pack("{s:I, s:I, s:o}", "generation", (json_int_t)gen, "confirm",
-		                       (json_int_t)req->confirm, "warnings", diags_json(&d)));
+		    req->id,
+		    change_json(json_pack("{s:I, s:I, s:o}", "generation",
+		                          (json_int_t)res.generation, "confirm",
+		                          (json_int_t)req->confirm, "warnings", diags_json(&d)),
+		                &res));
 	fw_diags_free(&d);
 	return resp;
 }
@@ -109,8 +159,9 @@ static char *do_rollback(struct fw_daemon *dm, const struct fwp_request *req,
                          const struct fw_state_meta *who)
 {
 	struct fw_diags d = {0};
-	uint64_t gen;
-	int r = fw_engine_rollback(dm->engine, req->generation, who, &d, &gen);
+	struct fw_apply_opts o = request_opts(req);
+	struct fw_apply_result res;
+	int r = fw_engine_rollback_opts(dm->engine, req->generation, who, &o, &d, &res);
 	char *resp;
 
 	if (r == -ENOENT)
@@ -118,10 +169,14 @@ static char *do_rollback(struct fw_daemon *dm, const struct fwp_request *req,
 		                          req->generation ? "no such generation"
 		                                          : "the live generation has no parent",
 		                          NULL);
+	else if (r == -EPERM)
+		resp = refusal(req->id, "rollback refused", &d);
 	else if (r < 0)
 		resp = error_with(req->id, r, "rollback failed", &d);
 	else
-		resp = fwp_response_ok(req->id, json_pack("{s:I}", "generation", (json_int_t)gen));
+		resp = fwp_response_ok(req->id, change_json(json_pack("{s:I}", "generation",
+		                                                      (json_int_t)res.generation),
+		                                            &res));
 	fw_diags_free(&d);
 	return resp;
 }
@@ -131,7 +186,11 @@ static char *do_history(struct fw_daemon *dm, const struct fwp_request *req)
 	struct fw_generation *v;
 	size_t n;
 	json_t *a;
-	int r = fw_state_list(dm->state, &v, &n);
+	int r;
+
+	if (req->generation)
+		return fw_daemon_history_one(dm, req);
+	r = fw_state_list(dm->state, &v, &n);
 
 	if (r < 0)
 		return error_with(req->id, r, "history", NULL);
@@ -206,9 +265,17 @@ char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct
 		return do_history(dm, req);
 	case FWP_SHOW:
 		return do_show(dm, req);
+	case FWP_LOGS:
+		return fw_daemon_logs(dm, peer, req);
+	case FWP_COUNTERS:
+		return fw_daemon_counters(dm, req);
+	case FWP_DIFF:
+		return fw_daemon_diff(dm, req);
 	case FWP_APPLY:
 	case FWP_CONFIRM:
 	case FWP_ROLLBACK:
+	case FWP_RULE_ADD:
+	case FWP_RULE_DEL:
 		if (!may_write(dm, peer)) {
 			(void)fw_state_audit(dm->state, "denied", &who, 0,
 			                     fwp_command_name(req->command));
@@ -219,7 +286,30 @@ char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct
 			return do_apply(dm, req, &who);
 		if (req->command == FWP_CONFIRM)
 			return do_confirm(dm, req, &who);
+		if (req->command == FWP_RULE_ADD || req->command == FWP_RULE_DEL)
+			return fw_daemon_rule(dm, req, &who);
 		return do_rollback(dm, req, &who);
 	}
 	return fwp_response_error(req->id, -EINVAL, "unknown command", NULL);
+}
+
+/* For the handlers in other files (fwd/handlers_change.c). */
+json_t *fw_daemon_diags_json(const struct fw_diags *d)
+{
+	return diags_json(d);
+}
+
+char *fw_daemon_error(uint64_t id, int r, const char *what, struct fw_diags *d)
+{
+	return error_with(id, r, what, d);
+}
+
+char *fw_daemon_refusal(uint64_t id, const char *what, const struct fw_diags *d)
+{
+	return refusal(id, what, d);
+}
+
+json_t *fw_daemon_generation_json(const struct fw_generation *g)
+{
+	return generation_json(g);
 }

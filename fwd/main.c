@@ -17,7 +17,11 @@
 
 #include "fwd/ctl_server.h"
 #include "fwd/handlers.h"
+#include "fwd/nflog.h"
+#include "fwd/plan.h"
+#include "ct_revoke.h"
 #include "nft_batch.h"
+#include "nft_counters.h"
 
 static volatile sig_atomic_t stop;
 
@@ -27,14 +31,90 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* The NFLOG listener feeds `fwctl logs` through the control loop. */
+struct log_feed {
+	struct fw_daemon *dm;
+	struct ctl_server *srv;
+	struct fw_nflog *nl;
+};
+
+static void on_nflog(void *data)
+{
+	struct log_feed *f = data;
+	/* A bounded batch per turn: under a flood of drops fwctl is still
+	 * served in between, and what the socket cannot hold is counted. */
+	int r = fw_nflog_read(f->nl, 16, fw_daemon_log_packet, f->dm);
+
+	fw_nflog_get_stats(f->nl, &f->dm->nflog);
+	if (r < 0) {
+		fprintf(stderr, "fwd: NFLOG: %s: no more logs\n", strerror(-r));
+		ctl_server_unwatch(f->srv, fw_nflog_fd(f->nl));
+		f->dm->nflog_listening = false;
+	}
+}
+
+/* Without logs the firewall works all the same: a failure is reported. */
+static void logs_start(struct log_feed *f)
+{
+	int r = fw_logs_new(FW_LOGS_KEEP, &f->dm->logs);
+
+	if (r == 0)
+		r = fw_nflog_open(FW_NFLOG_GROUP, &f->nl);
+	if (r == 0)
+		r = ctl_server_watch(f->srv, fw_nflog_fd(f->nl), on_nflog, f);
+	if (r < 0) {
+		fprintf(stderr, "fwd: NFLOG group %d: %s%s: fwctl logs shows nothing\n",
+		        FW_NFLOG_GROUP, strerror(-r),
+		        r == -EPERM ? " (another program listens to it, or no CAP_NET_ADMIN)" : "");
+		return;
+	}
+	f->dm->nflog_listening = true;
+}
+
+/* Drift: the kernel's ruleset against the live plan, checked when another
+ * process changed the ruleset and every --drift-interval seconds. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void on_nft_event(void *data)
+{
+	nft_monitor_read(data, mono_ms());
+}
+
+static void drift_check(struct fw_engine *e, struct nft_monitor *m)
+{
+	struct fw_drift dr;
+	struct fw_diags d = {0};
+	uint64_t start = mono_ms();
+
+	(void)fw_engine_check_drift(e, time(NULL), &dr, &d);
+	if (dr.tables)
+		fprintf(stderr, "fwd: drift: %zu table%s not as planned, %s: %s\n", dr.tables,
+		        dr.tables == 1 ? "" : "s", dr.repaired ? "restored" : "NOT restored",
+		        dr.detail);
+	fw_diags_print(&d, stderr, "fwd: ");
+	fw_diags_free(&d);
+	nft_monitor_checked(m, start, mono_ms());
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: fwd [--state-dir DIR] [--socket PATH] [--group NAME]\n"
-	      "  --state-dir DIR   generations, history and audit log (default /var/lib/fwd)\n"
-	      "  --socket PATH     control socket for fwctl (default /run/fwd/fwd.sock)\n"
-	      "  --group NAME      group allowed to change the policy (default fwd, if it exists)\n"
-	      "See fwd(8).\n",
-	      f);
+	fputs(
+	    "usage: fwd [--state-dir DIR] [--socket PATH] [--group NAME]\n"
+	    "  --state-dir DIR   generations, history and audit log (default /var/lib/fwd)\n"
+	    "  --socket PATH     control socket for fwctl (default /run/fwd/fwd.sock)\n"
+	    "  --group NAME      group allowed to change the policy (default fwd, if it exists)\n"
+	    "  --revoke-max N    tracked connections examined per change to cut revoked ones\n"
+	    "                    (default 65536; 0: never cut connections)\n"
+	    "  --drift-interval S  compare the kernel with the plan every S seconds, and when\n"
+	    "                    another program changes the ruleset (default 30; 0: events only)\n"
+	    "See fwd(8).\n",
+	    f);
 }
 
 int main(int argc, char **argv)
@@ -43,15 +123,23 @@ int main(int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 'd'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"group", required_argument, NULL, 'g'},
+	    {"revoke-max", required_argument, NULL, 'R'},
+	    {"drift-interval", required_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	const char *state_dir = "/var/lib/fwd", *socket_path = "/run/fwd/fwd.sock", *group = "fwd";
-	struct nft_apply_opts nft_opts = {0};
-	struct fw_backend be = {nft_backend_apply, &nft_opts};
-	struct fw_daemon dm = {.group = (gid_t)-1};
+	struct nft_apply_opts nft_opts = {.verify = true};
+	struct fw_backend be = {nft_backend_apply, NULL, nft_backend_check};
+	struct nft_backend *nb = NULL;
+	struct nft_monitor *mon = NULL;
+	unsigned long drift_interval = 30;
+	struct ct_revoke_opts ct_opts = {CT_REVOKE_DEFAULT_MAX};
+	char *end;
+	struct fw_daemon dm = {.group = (gid_t)-1, .counters = nft_counters_read};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct ctl_server *srv = NULL;
+	struct log_feed feed = {.dm = &dm};
 	struct fw_diags d = {0};
 	struct group *gr;
 	int c, r;
@@ -66,6 +154,25 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'R':
+			errno = 0;
+			ct_opts.max_entries = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end ||
+			    ct_opts.max_entries > CT_REVOKE_LIMIT) {
+				fprintf(stderr, "fwd: --revoke-max takes a number from 0 to %d\n",
+				        CT_REVOKE_LIMIT);
+				return 2;
+			}
+			break;
+		case 'I':
+			errno = 0;
+			drift_interval = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || drift_interval > 86400) {
+				fprintf(stderr,
+				        "fwd: --drift-interval takes seconds, 0 to 86400\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -86,8 +193,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fwd: state directory %s: %s\n", state_dir, strerror(-r));
 		return 1;
 	}
+	if ((r = nft_backend_new(&nft_opts, &nb)) < 0)
+		goto out;
+	be.ctx = nb;
 	if ((r = fw_engine_new(dm.state, &be, &dm.engine)) < 0)
 		goto out;
+	if (ct_opts.max_entries)
+		fw_engine_set_revoke(dm.engine, ct_revoke_hook, &ct_opts);
 	/* Last-known-good first: nothing forwards before it is in place. */
 	r = fw_engine_boot(dm.engine, &d);
 	fw_diags_print(&d, stderr, "fwd: ");
@@ -102,11 +214,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fwd: control socket %s: %s\n", socket_path, strerror(-r));
 		goto out;
 	}
+	dm.srv = feed.srv = srv;
+	logs_start(&feed);
+	r = nft_monitor_open((unsigned)drift_interval, &mon);
+	if (r == 0)
+		r = ctl_server_watch(srv, nft_monitor_fd(mon), on_nft_event, mon);
+	if (r < 0) {
+		fprintf(stderr, "fwd: ruleset events: %s: no drift checks\n", strerror(-r));
+		nft_monitor_close(mon);
+		mon = NULL;
+		r = 0; /* the firewall works without them */
+	}
 	sd_notify(0, "READY=1\nSTATUS=serving fwctl");
 	while (!stop) {
-		r = ctl_server_dispatch(srv, 1000);
+		r = ctl_server_dispatch(srv,
+		                        mon ? nft_monitor_timeout(mon, mono_ms(), 1000) : 1000);
 		if (r < 0)
 			break;
+		if (mon && nft_monitor_timeout(mon, mono_ms(), 0) == 0)
+			drift_check(dm.engine, mon);
 		if (fw_engine_tick(dm.engine, time(NULL), &d) == 1)
 			fprintf(stderr, "fwd: a change was not confirmed in time: rolled back\n");
 		fw_diags_print(&d, stderr, "fwd: ");
@@ -115,8 +241,14 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	/* The ruleset stays in the kernel: the firewall fails closed. */
 out:
+	if (mon)
+		ctl_server_unwatch(srv, nft_monitor_fd(mon));
+	nft_monitor_close(mon);
 	ctl_server_close(srv);
+	fw_nflog_close(feed.nl);
+	fw_logs_free(dm.logs);
 	fw_engine_free(dm.engine);
+	nft_backend_free(nb);
 	fw_state_close(dm.state);
 	return r < 0 ? 1 : 0;
 }

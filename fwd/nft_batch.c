@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The plan as one nftables transaction: the batch buffer, its tables, chains
- * and rules (sets: nft_set.c), and nft_apply_plan(), which lists our tables,
- * builds the batch and hands it to nft_netlink.c.
+ * and rules (sets: nft_set.c), and the batch as a whole: per table what
+ * nft_delta.c decided (replace, element delta, nothing), our tables that
+ * are gone, and the generation id that guards it (nft_apply.c sends it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -116,7 +117,9 @@ int nft_msg_commit(struct nft_batch *b, const struct nlmsghdr *nlh, const struct
 	return 0;
 }
 
-/* BATCH_BEGIN and BATCH_END: not objects, no record */
+/* BATCH_BEGIN and BATCH_END: not objects, no record. BEGIN carries the
+ * generation the batch was computed against: the kernel refuses the whole
+ * batch (ERESTART) if the ruleset changed since. */
 static int msg_delimiter(struct nft_batch *b, bool begin)
 {
 	char *buf = nft_msg_reserve(b);
@@ -125,15 +128,20 @@ static int msg_delimiter(struct nft_batch *b, bool begin)
 	if (!buf)
 		return -ENOMEM;
 	nlh = begin ? nftnl_batch_begin(buf, b->seq0) : nftnl_batch_end(buf, nft_next_seq(b));
+	if (begin && b->genid)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(b->genid));
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	return 0;
 }
 
-static void batch_free(struct nft_batch *b)
+void nft_batch_free(struct nft_batch *b)
 {
 	free(b->buf);
 	free(b->recs);
 	free(b->stale);
+	b->buf = NULL;
+	b->recs = NULL;
+	b->stale = NULL;
 }
 
 /* --- building --- */
@@ -320,27 +328,44 @@ out:
 	return ret;
 }
 
-static int check_plan(const struct fw_plan *plan, struct fw_diags *d)
+/* Chains, sets with their elements, and rules of plan table ti, in nft's
+ * order (map elements jump to chains, rules look sets up); its sets get the
+ * batch ids set_id_base + j. Translation errors are all reported; the first
+ * is returned. */
+int nft_batch_table(struct nft_batch *b, size_t ti, uint32_t set_id_base, struct fw_diags *d)
 {
-	for (size_t i = 0; i < plan->n_tables; i++) {
-		const struct fw_plan_table *t = &plan->tables[i];
+	const struct fw_plan_table *t = &b->plan->tables[ti];
+	int first = 0, r;
 
-		if (!t->name[0]) {
-			fw_error(d, NULL, "nft: table %zu of the plan has no name", i + 1);
-			return -EINVAL;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (plan->tables[j].family == t->family &&
-			    !strcmp(plan->tables[j].name, t->name)) {
-				fw_error(d, NULL, "nft: table %s %s is twice in the plan",
-				         nft_family_name(t->family), t->name);
-				return -EINVAL;
-			}
+	for (size_t ci = 0; ci < t->n_chains; ci++) {
+		r = msg_chain(b, ti, ci, d);
+		if (r == -ENOMEM)
+			return r;
+		first = first ? first : r;
 	}
-	return 0;
+	for (size_t si = 0; si < t->n_sets; si++) {
+		r = nft_batch_set(b, ti, si, set_id_base + (uint32_t)si, d);
+		if (r == -ENOMEM)
+			return r;
+		first = first ? first : r;
+	}
+	for (size_t ci = 0; ci < t->n_chains; ci++)
+		for (size_t ri = 0; ri < t->chains[ci].n_rules; ri++) {
+			r = msg_rule(b, ti, ci, ri, set_id_base, d);
+			if (r == -ENOMEM)
+				return r;
+			first = first ? first : r;
+		}
+	return first;
 }
 
-static int build(struct nft_batch *b, struct fw_diags *d)
+static int build_error(struct fw_diags *d, int r)
+{
+	fw_error(d, NULL, "nft: building the batch: %s", strerror(-r));
+	return r;
+}
+
+int nft_batch_build(struct nft_batch *b, struct fw_diags *d)
 {
 	const struct fw_plan *plan = b->plan;
 	uint32_t set_id = 1;
@@ -355,15 +380,25 @@ static int build(struct nft_batch *b, struct fw_diags *d)
 			r = msg_table(b, NFT_MSG_DELTABLE, b->stale[i].family, b->stale[i].name,
 			              &rec);
 	}
-	if (r < 0) {
-		fw_error(d, NULL, "nft: building the batch: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return build_error(d, r);
 	for (size_t ti = 0; ti < plan->n_tables; ti++) {
 		const struct fw_plan_table *t = &plan->tables[ti];
+		const struct nft_table_delta *td = b->delta ? &b->delta[ti] : NULL;
 		struct nft_rec rec = {.kind = NFT_REC_TABLE, .table = ti};
 		uint16_t fam = nft_family(t->family);
 
+		if (td && td->action == NFT_ACT_SKIP)
+			continue;
+		if (td && td->action == NFT_ACT_ELEMS) {
+			for (size_t i = 0; i < td->n_sets; i++) {
+				r = nft_batch_set_delta(b, ti, td->old_table, &td->sets[i], d);
+				if (r == -ENOMEM)
+					return r;
+				first = first ? first : r;
+			}
+			continue;
+		}
 		/* add (so that the delete finds it), delete, add: replaces
 		 * whatever was there, in the same transaction */
 		r = msg_table(b, NFT_MSG_NEWTABLE, fam, t->name, &rec);
@@ -376,79 +411,42 @@ static int build(struct nft_batch *b, struct fw_diags *d)
 			         t->name, strerror(-r));
 			return r;
 		}
-		/* the order of nft: chains (map elements jump to them), sets
-		 * and their elements, rules (they look sets up) */
-		for (size_t ci = 0; ci < t->n_chains; ci++) {
-			r = msg_chain(b, ti, ci, d);
-			if (r == -ENOMEM)
-				return r;
-			first = first ? first : r;
-		}
-		for (size_t si = 0; si < t->n_sets; si++) {
-			r = nft_batch_set(b, ti, si, set_id + (uint32_t)si, d);
-			if (r == -ENOMEM)
-				return r;
-			first = first ? first : r;
-		}
-		for (size_t ci = 0; ci < t->n_chains; ci++)
-			for (size_t ri = 0; ri < t->chains[ci].n_rules; ri++) {
-				r = msg_rule(b, ti, ci, ri, set_id, d);
-				if (r == -ENOMEM)
-					return r;
-				first = first ? first : r;
-			}
+		r = nft_batch_table(b, ti, set_id, d);
+		if (r == -ENOMEM)
+			return r;
+		first = first ? first : r;
 		set_id += (uint32_t)t->n_sets;
 	}
 	if (first)
 		return first;
 	r = msg_delimiter(b, false);
-	if (r < 0)
-		fw_error(d, NULL, "nft: building the batch: %s", strerror(-r));
-	return r;
+	return r < 0 ? build_error(d, r) : 0;
 }
 
-static void dump(const struct nft_batch *b, FILE *f)
+int nft_plan_canon(const struct fw_plan *plan, size_t ti, struct nft_canon_table *ret,
+                   struct fw_diags *d)
 {
-	mnl_nlmsg_fprintf(f, b->buf, b->len, sizeof(struct nfgenmsg));
-	fflush(f);
-}
-
-int nft_apply_plan(const struct fw_plan *plan, const struct nft_apply_opts *opts,
-                   struct fw_diags *diags)
-{
-	const struct nft_apply_opts none = {0};
+	const struct fw_plan_table *t = &plan->tables[ti];
 	struct nft_batch b = {.plan = plan};
-	struct mnl_socket *nl = NULL;
-	const char *prefix;
-	uint32_t seq = (uint32_t)time(NULL);
+	struct nft_canon_table c = {.family = nft_family(t->family)};
+	struct nft_rec rec = {.kind = NFT_REC_TABLE, .table = ti};
 	int r;
 
-	if (!plan || !diags)
-		return -EINVAL;
-	opts = opts ? opts : &none;
-	prefix = opts->prefix && opts->prefix[0] ? opts->prefix : NFT_APPLY_DEFAULT_PREFIX;
-	r = check_plan(plan, diags);
-	if (r < 0)
-		return r;
-	b.seq0 = seq + 1;
-	if (!opts->dry_run) {
-		r = nft_nl_open(&nl, diags);
-		if (r == 0)
-			r = nft_nl_list_stale(nl, &b, prefix, seq, diags);
-	}
+	snprintf(c.name, sizeof(c.name), "%s", t->name);
+	r = msg_table(&b, NFT_MSG_NEWTABLE, c.family, t->name, &rec);
 	if (r == 0)
-		r = build(&b, diags);
-	if (r == 0 && opts->dump)
-		dump(&b, opts->dump);
-	if (r == 0 && nl)
-		r = nft_nl_transact(nl, &b, diags);
-	if (nl)
-		mnl_socket_close(nl);
-	batch_free(&b);
-	return r;
-}
-
-int nft_backend_apply(void *ctx, const struct fw_plan *plan, struct fw_diags *diags)
-{
-	return nft_apply_plan(plan, ctx, diags);
+		r = nft_batch_table(&b, ti, 1, d);
+	for (size_t i = 0; r == 0 && i < b.n_recs; i++)
+		r = nft_canon_msg(&c, (const struct nlmsghdr *)(b.buf + b.recs[i].off));
+	nft_batch_free(&b);
+	if (r < 0) {
+		nft_canon_clear(&c);
+		if (r == -ENOMEM || r == -EPROTO)
+			fw_error(d, NULL, "nft: table %s %s: %s", nft_family_name(t->family),
+			         t->name, strerror(-r));
+		return r;
+	}
+	nft_canon_sort(&c);
+	*ret = c;
+	return 0;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The nftables backend's netlink conversation: list our tables, send the
+ * The nftables backend's netlink conversation: the generation id, send the
  * batch, read every acknowledgement and name what the kernel refused (the
  * object, the policy rule it came from, strerror, the extended ack).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -52,8 +53,9 @@ static const char *nfproto_name(unsigned f)
 static void rec_describe(const struct nft_batch *b, const struct nft_rec *rec, char *out, size_t n,
                          const struct fw_origin **origin)
 {
+	const struct fw_plan *plan = rec->old ? b->old : b->plan;
 	const struct fw_plan_table *t =
-	    rec->kind == NFT_REC_STALE_TABLE ? NULL : &b->plan->tables[rec->table];
+	    rec->kind == NFT_REC_STALE_TABLE ? NULL : &plan->tables[rec->table];
 	const char *fam = t ? nft_family_name(t->family) : NULL;
 
 	*origin = NULL;
@@ -74,10 +76,16 @@ static void rec_describe(const struct nft_batch *b, const struct nft_rec *rec, c
 		break;
 	case NFT_REC_ELEMS: {
 		const struct fw_plan_set *s = &t->sets[rec->obj];
+		const char *what = rec->old ? "deleting " : "";
 
 		if (rec->n == 1) {
-			*origin = &s->elems[rec->first].origin;
-			snprintf(out, n, "element %zu of %s %s %s %s", rec->first + 1,
+			size_t i = rec->idx ? rec->idx[rec->first] : rec->first;
+
+			*origin = &s->elems[i].origin;
+			snprintf(out, n, "%selement %zu of %s %s %s %s", what, i + 1,
+			         s->vmap ? "map" : "set", fam, t->name, s->name);
+		} else if (rec->idx) {
+			snprintf(out, n, "%s%zu elements of %s %s %s %s", what, rec->n,
 			         s->vmap ? "map" : "set", fam, t->name, s->name);
 		} else {
 			snprintf(out, n, "elements %zu..%zu of %s %s %s %s", rec->first + 1,
@@ -218,109 +226,7 @@ static void report(const struct nft_batch *b, const struct nft_rec *rec, int err
 	         x->msg ? "; kernel: \"" : "", x->msg ? x->msg : "", x->msg ? "\"" : "");
 }
 
-static bool in_plan(const struct fw_plan *plan, unsigned family, const char *name)
-{
-	for (size_t i = 0; i < plan->n_tables; i++)
-		if (nft_family(plan->tables[i].family) == family &&
-		    !strcmp(plan->tables[i].name, name))
-			return true;
-	return false;
-}
-
 /* --- talking to the kernel --- */
-
-struct stale_ctx {
-	struct nft_batch *b;
-	const char *prefix;
-	size_t cap;
-	int err;
-};
-
-static int table_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct stale_ctx *c = data;
-	struct nftnl_table *t = nftnl_table_alloc();
-	const char *name;
-	unsigned family;
-
-	if (!t) {
-		c->err = -ENOMEM;
-		return MNL_CB_ERROR;
-	}
-	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
-		nftnl_table_free(t);
-		c->err = -EPROTO;
-		return MNL_CB_ERROR;
-	}
-	name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
-	family = nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY);
-	if (name && !strncmp(name, c->prefix, strlen(c->prefix)) &&
-	    strlen(name) < FW_OBJ_NAME_MAX && !in_plan(c->b->plan, family, name)) {
-		struct nft_batch *b = c->b;
-
-		if (b->n_stale == c->cap) {
-			size_t cap = c->cap ? 2 * c->cap : 8;
-			struct nft_stale *v = realloc(b->stale, cap * sizeof(*v));
-			if (!v) {
-				nftnl_table_free(t);
-				c->err = -ENOMEM;
-				return MNL_CB_ERROR;
-			}
-			b->stale = v;
-			c->cap = cap;
-		}
-		b->stale[b->n_stale].family = (uint8_t)family;
-		snprintf(b->stale[b->n_stale].name, FW_OBJ_NAME_MAX, "%s", name);
-		b->n_stale++;
-	}
-	nftnl_table_free(t);
-	return MNL_CB_OK;
-}
-
-/* Our tables that are in the kernel but not in the plan. */
-int nft_nl_list_stale(struct mnl_socket *nl, struct nft_batch *b, const char *prefix, uint32_t seq,
-                      struct fw_diags *d)
-{
-	char *buf = malloc(RECV_BUF);
-	uint32_t portid = mnl_socket_get_portid(nl);
-	int r = -ENOMEM;
-
-	if (!buf)
-		goto out;
-	for (int attempt = 0; attempt < DUMP_RETRIES; attempt++) {
-		struct stale_ctx c = {.b = b, .prefix = prefix};
-		struct nlmsghdr *nlh;
-		ssize_t n;
-
-		b->n_stale = 0;
-		free(b->stale);
-		b->stale = NULL;
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			r = -errno;
-			goto out;
-		}
-		do {
-			n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
-			if (n < 0) {
-				r = -errno;
-				break;
-			}
-			r = mnl_cb_run(buf, (size_t)n, seq, portid, table_cb, &c);
-			if (r < 0)
-				r = c.err ? c.err : -errno;
-		} while (r > 0);
-		/* a dump interrupted by a concurrent change is retried */
-		if (r != -EINTR)
-			break;
-		seq++;
-	}
-out:
-	if (r < 0)
-		fw_error(d, NULL, "nft: listing the kernel's tables: %s", strerror(-r));
-	free(buf);
-	return r < 0 ? r : 0;
-}
 
 static void set_bufsize(struct mnl_socket *nl, int force, int plain, size_t want)
 {
@@ -350,6 +256,13 @@ static void handle_ack(struct nft_batch *b, const struct nlmsghdr *nlh, size_t *
 			mnl_attr_parse(nlh, (unsigned)hdr, ext_cb, &x);
 	}
 	seq = e->msg.nlmsg_seq;
+	if (seq == b->seq0 && e->error == -ERESTART && b->genid) {
+		/* the ruleset changed since b->genid: the caller reads it
+		 * again and retries; nothing to report */
+		*begin_err = b->restart = true;
+		*first = *first ? *first : e->error;
+		return;
+	}
 	if (seq == b->seq0) {
 		/* the batch as a whole (permission, or the commit itself) */
 		if (e->error) {
@@ -447,6 +360,50 @@ int nft_nl_open(struct mnl_socket **ret, struct fw_diags *d)
 	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	*ret = nl;
 	return 0;
+}
+
+uint32_t nft_genid_next(uint32_t genid)
+{
+	return genid + 1 ? genid + 1 : 1;
+}
+
+int nft_nl_getgen(struct mnl_socket *nl, uint32_t seq, uint32_t *ret)
+{
+	char buf[8192];
+	uint32_t portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, seq);
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		int left = (int)n;
+
+		if (n < 0)
+			return -errno;
+		/* anything else queued (late acks) is skipped */
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			const struct nlattr *a;
+
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				return e->error ? e->error : -EPROTO;
+			}
+			mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+			{
+				if (mnl_attr_get_type(a) == NFTA_GEN_ID &&
+				    mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+					*ret = ntohl(mnl_attr_get_u32(a));
+					return 0;
+				}
+			}
+			return -EPROTO;
+		}
+	}
 }
 
 int nft_nl_transact(struct mnl_socket *nl, struct nft_batch *b, struct fw_diags *d)

@@ -13,7 +13,9 @@
  *  - the user data nft reads back when listing: key (and data) byte order,
  *    for concatenations the typeof marker nft writes, for maps whether the
  *    data are intervals; element comments.
- * Elements go in as many messages as needed to keep each one small.
+ * Elements go in as many messages as needed to keep each one small. An
+ * element delta names an existing set (no set id): DELSETELEM of the old
+ * plan's elements by their keys, then NEWSETELEM of the new ones.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -219,8 +221,9 @@ static int elem_key(const struct fw_plan_set *ps, const struct fw_elem *el, uint
 	return 0;
 }
 
+/* The element as nft sends it; for a delete (del) its key alone. */
 static int elem_obj(struct nftnl_set_elem *e, const struct fw_plan_set *ps,
-                    const struct fw_elem *el, char err[NFT_ERR_MAX])
+                    const struct fw_elem *el, bool del, char err[NFT_ERR_MAX])
 {
 	uint8_t key[64] = {0}, key_end[64] = {0};
 	uint32_t klen;
@@ -231,6 +234,8 @@ static int elem_obj(struct nftnl_set_elem *e, const struct fw_plan_set *ps,
 	if (nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen) < 0 ||
 	    (ps->interval && nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, key_end, klen) < 0))
 		goto nomem;
+	if (del)
+		return 0;
 	if (ps->vmap) {
 		int code = nft_verdict_code(el->verdict);
 
@@ -270,14 +275,28 @@ nomem:
 	return -ENOMEM;
 }
 
-/* One NEWSETELEM message from element `first` on; *next is where the next
- * message starts. */
-static int elems_msg(struct nft_batch *b, size_t ti, size_t si, uint32_t id, size_t first,
-                     size_t *next, struct fw_diags *d)
+/* Which elements one message carries and what it does with them. */
+struct elems_job {
+	size_t ti, si;     /* table and set (of the old plan when del) */
+	uint32_t id;       /* the set's id in this batch; 0: an existing set */
+	const size_t *idx; /* NULL: elements 0 .. count - 1 */
+	size_t count;
+	bool del;
+};
+
+/* One NEWSETELEM (DELSETELEM) message from position `first` of the job on;
+ * *next is where the next message starts. */
+static int elems_msg(struct nft_batch *b, const struct elems_job *job, size_t first, size_t *next,
+                     struct fw_diags *d)
 {
-	const struct fw_plan_table *t = &b->plan->tables[ti];
-	const struct fw_plan_set *ps = &t->sets[si];
-	struct nft_rec rec = {.kind = NFT_REC_ELEMS, .table = ti, .obj = si, .first = first};
+	const struct fw_plan_table *t = &(job->del ? b->old : b->plan)->tables[job->ti];
+	const struct fw_plan_set *ps = &t->sets[job->si];
+	struct nft_rec rec = {.kind = NFT_REC_ELEMS,
+	                      .old = job->del,
+	                      .table = job->ti,
+	                      .obj = job->si,
+	                      .first = first,
+	                      .idx = job->idx};
 	char *buf = nft_msg_reserve(b), err[NFT_ERR_MAX];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
@@ -285,16 +304,19 @@ static int elems_msg(struct nft_batch *b, size_t ti, size_t si, uint32_t id, siz
 
 	if (!buf)
 		return set_error(d, t, ps, -ENOMEM, "out of memory");
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, nft_family(t->family),
-	                            NLM_F_CREATE | NLM_F_ACK, nft_next_seq(b));
+	nlh = nftnl_nlmsg_build_hdr(buf, job->del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM,
+	                            nft_family(t->family),
+	                            (job->del ? 0 : NLM_F_CREATE) | NLM_F_ACK, nft_next_seq(b));
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t->name);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ps->name);
-	mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+	if (job->id)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(job->id));
 	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	for (i = first; i < ps->n_elems && nlh->nlmsg_len < NFT_ELEMS_CHUNK; i++) {
-		const struct fw_elem *el = &ps->elems[i];
+	for (i = first; i < job->count && nlh->nlmsg_len < NFT_ELEMS_CHUNK; i++) {
+		size_t k = job->idx ? job->idx[i] : i;
+		const struct fw_elem *el = &ps->elems[k];
 		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-		int r = e ? elem_obj(e, ps, el, err) : -ENOMEM;
+		int r = e ? elem_obj(e, ps, el, job->del, err) : -ENOMEM;
 
 		if (r == -ENOMEM && !e)
 			snprintf(err, sizeof(err), "out of memory");
@@ -305,7 +327,7 @@ static int elems_msg(struct nft_batch *b, size_t ti, size_t si, uint32_t id, siz
 		if (r < 0) {
 			const struct fw_loc *loc =
 			    el->origin.id && el->origin.loc.file ? &el->origin.loc : NULL;
-			fw_error(d, loc, "nft: element %zu of %s %s %s %s%s%s%s: %s", i + 1,
+			fw_error(d, loc, "nft: element %zu of %s %s %s %s%s%s%s: %s", k + 1,
 			         set_kind(ps), nft_family_name(t->family), t->name, ps->name,
 			         el->origin.id ? " (policy rule \"" : "",
 			         el->origin.id ? el->origin.id : "", el->origin.id ? "\")" : "",
@@ -319,6 +341,51 @@ static int elems_msg(struct nft_batch *b, size_t ti, size_t si, uint32_t id, siz
 	if (nft_msg_commit(b, nlh, &rec) < 0)
 		return set_error(d, t, ps, -ENOMEM, "out of memory");
 	return 0;
+}
+
+static int elems_msgs(struct nft_batch *b, const struct elems_job *job, struct fw_diags *d)
+{
+	for (size_t i = 0; i < job->count;) {
+		int r = elems_msg(b, job, i, &i, d);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int nft_batch_set_delta(struct nft_batch *b, size_t ti, size_t oti, const struct nft_set_delta *sd,
+                        struct fw_diags *d)
+{
+	struct elems_job del = {oti, sd->set, 0, sd->del, sd->n_del, true};
+	struct elems_job add = {ti, sd->set, 0, sd->add, sd->n_add, false};
+	int r = elems_msgs(b, &del, d);
+
+	/* deletes first: an element whose comment changed goes and comes
+	 * back in the same transaction */
+	return r < 0 ? r : elems_msgs(b, &add, d);
+}
+
+int nft_elem_hash(const struct fw_plan_set *ps, const struct fw_elem *el, uint64_t *ret)
+{
+	/* one element in a message of its own, as nft_canon reads it */
+	uint64_t buf[256] = {0};
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	char err[NFT_ERR_MAX];
+	struct nlattr *nest;
+	int r = e ? elem_obj(e, ps, el, false, err) : -ENOMEM;
+
+	if (r == 0) {
+		nlh->nlmsg_len = NLMSG_HDRLEN;
+		nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		nftnl_set_elem_nlmsg_build(nlh, e, 1);
+		mnl_attr_nest_end(nlh, nest);
+		*ret = nft_canon_elem(mnl_attr_get_payload(nest));
+	}
+	if (e)
+		nftnl_set_elem_free(e);
+	return r;
 }
 
 int nft_batch_set(struct nft_batch *b, size_t ti, size_t si, uint32_t id, struct fw_diags *d)
@@ -356,10 +423,43 @@ int nft_batch_set(struct nft_batch *b, size_t ti, size_t si, uint32_t id, struct
 	nftnl_set_free(s);
 	if (r < 0)
 		return set_error(d, t, ps, r, "out of memory");
-	for (size_t i = 0; i < ps->n_elems;) {
-		r = elems_msg(b, ti, si, id, i, &i, d);
-		if (r < 0)
+	return elems_msgs(b, &(struct elems_job){ti, si, id, NULL, ps->n_elems, false}, d);
+}
+
+static int hashes(const struct fw_plan_set *ps, const size_t *idx, size_t n, uint64_t **ret)
+{
+	uint64_t *v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int r = nft_elem_hash(ps, &ps->elems[idx[i]], &v[i]);
+
+		if (r < 0) {
+			free(v);
 			return r;
+		}
 	}
+	*ret = v;
 	return 0;
+}
+
+int nft_canon_update(struct nft_canon_table *c, const struct fw_plan *old, size_t oti,
+                     const struct fw_plan *plan, size_t ti, const struct nft_set_delta *sd)
+{
+	const struct fw_plan_set *ps = &plan->tables[ti].sets[sd->set];
+	struct nft_canon_set *cs = nft_canon_find_set(c, ps->name);
+	uint64_t *del = NULL, *add = NULL;
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	r = hashes(&old->tables[oti].sets[sd->set], sd->del, sd->n_del, &del);
+	if (r == 0)
+		r = hashes(ps, sd->add, sd->n_add, &add);
+	if (r == 0)
+		r = nft_canon_set_update(cs, del, sd->n_del, add, sd->n_add);
+	free(del);
+	free(add);
+	return r;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control protocol: parsing and validating requests, formatting responses. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,8 +10,10 @@
 #include "fwd/proto.h"
 
 static const char *const command_names[] = {
-    [FWP_STATUS] = "status",     [FWP_APPLY] = "apply",     [FWP_CONFIRM] = "confirm",
-    [FWP_ROLLBACK] = "rollback", [FWP_HISTORY] = "history", [FWP_SHOW] = "show",
+    [FWP_STATUS] = "status",     [FWP_APPLY] = "apply",       [FWP_CONFIRM] = "confirm",
+    [FWP_ROLLBACK] = "rollback", [FWP_HISTORY] = "history",   [FWP_SHOW] = "show",
+    [FWP_LOGS] = "logs",         [FWP_COUNTERS] = "counters", [FWP_DIFF] = "diff",
+    [FWP_RULE_ADD] = "rule-add", [FWP_RULE_DEL] = "rule-del",
 };
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -21,22 +24,36 @@ enum {
 	ARG_CONFIRM = 1 << 1,
 	ARG_GENERATION = 1 << 3,
 	ARG_TENANT = 1 << 4,
+	ARG_ORIGIN = 1 << 5,
+	ARG_FORCE = 1 << 6,
+	ARG_FOLLOW = 1 << 10,
+	ARG_LIMIT = 1 << 11,
+	ARG_RULE = 1 << 16,
+	ARG_ID = 1 << 17,
 };
 
 static const unsigned command_args[] = {
-    [FWP_STATUS] = 0,  [FWP_APPLY] = ARG_FILES | ARG_CONFIRM,
-    [FWP_CONFIRM] = 0, [FWP_ROLLBACK] = ARG_GENERATION,
-    [FWP_HISTORY] = 0, [FWP_SHOW] = ARG_TENANT,
+    [FWP_STATUS] = 0,
+    [FWP_APPLY] = ARG_FILES | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
+    [FWP_CONFIRM] = 0,
+    [FWP_ROLLBACK] = ARG_GENERATION | ARG_ORIGIN | ARG_FORCE,
+    [FWP_HISTORY] = ARG_GENERATION,
+    [FWP_SHOW] = ARG_TENANT,
+    [FWP_LOGS] = ARG_TENANT | ARG_FOLLOW | ARG_LIMIT,
+    [FWP_COUNTERS] = ARG_TENANT,
+    [FWP_DIFF] = ARG_FILES,
+    [FWP_RULE_ADD] = ARG_TENANT | ARG_RULE | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
+    [FWP_RULE_DEL] = ARG_TENANT | ARG_ID | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } arg_names[] = {
-    {"files", ARG_FILES},
-    {"confirm", ARG_CONFIRM},
-    {"generation", ARG_GENERATION},
-    {"tenant", ARG_TENANT},
+    {"files", ARG_FILES},   {"confirm", ARG_CONFIRM}, {"generation", ARG_GENERATION},
+    {"tenant", ARG_TENANT}, {"origin", ARG_ORIGIN},   {"force", ARG_FORCE},
+    {"follow", ARG_FOLLOW}, {"limit", ARG_LIMIT},     {"rule", ARG_RULE},
+    {"id", ARG_ID},
 };
 
 const char *fwp_command_name(enum fwp_command c)
@@ -105,6 +122,52 @@ static int parse_files(json_t *v, struct fwp_request *r, char *err, size_t size)
 	return 0;
 }
 
+/* An address of the given family (0: either); returns its family or 0. */
+static uint8_t parse_ip(json_t *v, uint8_t family, uint8_t out[16])
+{
+	const char *s = json_string_value(v);
+
+	memset(out, 0, 16);
+	if (!s || json_string_length(v) > 64)
+		return 0;
+	if (family != 6 && inet_pton(AF_INET, s, out) == 1)
+		return 4;
+	if (family != 4 && inet_pton(AF_INET6, s, out) == 1)
+		return 6;
+	return 0;
+}
+
+/* "origin": {"address": IP, "to": IP, "port": N}: where the engineer is. */
+static int parse_origin(json_t *v, struct fwp_request *r, char *err, size_t size)
+{
+	struct fw_mgmt_origin o = {0};
+	json_t *a = json_object_get(v, "address"), *to = json_object_get(v, "to"),
+	       *port = json_object_get(v, "port");
+
+	if (!json_is_object(v) || !a || json_object_size(v) != 1u + (to != NULL) + (port != NULL))
+		return fail(err, size, -EINVAL,
+		            "args.origin: expected {\"address\": IP, \"to\": IP, \"port\": "
+		            "1-65535} (to and port optional)");
+	if (!(o.family = parse_ip(a, 0, o.from)))
+		return fail(err, size, -EINVAL,
+		            "args.origin.address: expected an IPv4 or IPv6 address");
+	if (to && !(o.has_to = parse_ip(to, o.family, o.to) != 0))
+		return fail(err, size, -EINVAL,
+		            "args.origin.to: expected an IPv%u address like "
+		            "args.origin.address",
+		            o.family);
+	if (port) {
+		json_int_t p = json_integer_value(port);
+		if (!json_is_integer(port) || p < 1 || p > 65535)
+			return fail(err, size, -EINVAL,
+			            "args.origin.port: expected a tcp port from 1 to 65535");
+		o.port = (uint16_t)p;
+	}
+	r->origin = o;
+	r->has_origin = true;
+	return 0;
+}
+
 static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t size)
 {
 	unsigned allowed = command_args[r->command];
@@ -155,12 +218,38 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 		else
 			r->generation = (uint64_t)json_integer_value(v);
 	}
+	if (!e && (v = json_object_get(args, "origin")))
+		e = parse_origin(v, r, err, size);
+	if (!e && (v = json_object_get(args, "force"))) {
+		if (!json_is_boolean(v))
+			e = fail(err, size, -EINVAL, "args.force: expected true or false");
+		else
+			r->force = json_is_true(v);
+	}
 	if (!e && (v = json_object_get(args, "tenant"))) {
 		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 32)
 			e = fail(err, size, -EINVAL, "args.tenant: expected a tenant name");
 		else
 			r->tenant = json_string_value(v);
 	}
+	if (!e && (v = json_object_get(args, "follow"))) {
+		if (!json_is_boolean(v))
+			e = fail(err, size, -EINVAL, "args.follow: expected true or false");
+		else
+			r->follow = json_is_true(v);
+	}
+	if (!e && (v = json_object_get(args, "limit"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > FWP_MAX_LOGS)
+			e = fail(err, size, -EINVAL, "args.limit: expected records from 0 to %d",
+			         FWP_MAX_LOGS);
+		else {
+			r->limit = (uint32_t)json_integer_value(v);
+			r->has_limit = true;
+		}
+	}
+	if (!e && (allowed & (ARG_RULE | ARG_ID)))
+		e = fwp_parse_rule_args(args, r, err, size);
 	json_decref(args);
 	return e;
 }
@@ -214,7 +303,7 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 	if (c == N_COMMANDS) {
 		e = fail(err, err_size, -EINVAL,
 		         "unknown command '%.64s' (expected status, apply, confirm, rollback, "
-		         "history or show)",
+		         "history, show, logs, counters, diff, rule-add or rule-del)",
 		         json_string_value(cmd));
 		goto out;
 	}
@@ -273,6 +362,23 @@ static char *dump_line(json_t *o)
 	return line;
 }
 
+static json_t *origin_json(const struct fw_mgmt_origin *o)
+{
+	int af = o->family == 6 ? AF_INET6 : AF_INET;
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+	json_t *j;
+
+	if (!inet_ntop(af, o->from, from, sizeof(from)) ||
+	    (o->has_to && !inet_ntop(af, o->to, to, sizeof(to))))
+		return NULL;
+	j = json_pack("{s:s}", "address", from);
+	if (j && o->has_to)
+		json_object_set_new(j, "to", json_string(to));
+	if (j && o->port)
+		json_object_set_new(j, "port", json_integer(o->port));
+	return j;
+}
+
 char *fwp_request_format(const struct fwp_request *req)
 {
 	json_t *args = json_object(), *o;
@@ -302,6 +408,30 @@ char *fwp_request_format(const struct fwp_request *req)
 		json_object_set_new(args, "generation", json_integer((json_int_t)req->generation));
 	if (req->tenant)
 		json_object_set_new(args, "tenant", json_string(req->tenant));
+	if (req->follow)
+		json_object_set_new(args, "follow", json_true());
+	if (req->has_limit)
+		json_object_set_new(args, "limit", json_integer(req->limit));
+	if (req->has_origin) {
+		json_t *origin = origin_json(&req->origin);
+		if (!origin) {
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, "origin", origin);
+	}
+	if (req->force)
+		json_object_set_new(args, "force", json_true());
+	if (req->has_rule) {
+		json_t *rule = fwp_rule_json(&req->rule);
+		if (!rule) {
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, "rule", rule);
+	}
+	if (req->rule_id)
+		json_object_set_new(args, "id", json_string(req->rule_id));
 	o = json_pack("{s:i, s:I, s:s, s:o}", "version", FWP_VERSION, "id", (json_int_t)req->id,
 	              "command", fwp_command_name(req->command), "args", args);
 	return dump_line(o);
@@ -325,6 +455,8 @@ static const char *errno_name(int e)
 		return "EPERM";
 	case EBUSY:
 		return "EBUSY";
+	case EEXIST:
+		return "EEXIST";
 	case ENOENT:
 		return "ENOENT";
 	case E2BIG:

@@ -287,7 +287,8 @@ static void remove_gen_dir(int parentfd, const char *name)
 }
 
 static int write_generation(int histfd, const char *tmpname, const char *meta,
-                            const struct fw_state_file *files, size_t n_files, const char *ruleset)
+                            const struct fw_state_file *files, size_t n_files, const char *ruleset,
+                            const char *diff)
 {
 	_cleanup_close_ int gfd = -1;
 	_cleanup_close_ int pfd = -1;
@@ -302,6 +303,8 @@ static int write_generation(int histfd, const char *tmpname, const char *meta,
 		return r;
 	if ((r = write_file_at(gfd, "ruleset.nft", ruleset ? ruleset : "",
 	                       ruleset ? strlen(ruleset) : 0)) < 0)
+		return r;
+	if (diff && (r = write_file_at(gfd, "diff.txt", diff, strlen(diff))) < 0)
 		return r;
 	if (mkdirat(gfd, "policy", 0700) < 0)
 		return -errno;
@@ -320,6 +323,13 @@ int fw_state_record(struct fw_state *st, const struct fw_state_meta *meta,
                     const struct fw_state_file *files, size_t n_files, const char *ruleset,
                     uint64_t *ret_generation)
 {
+	return fw_state_record_diff(st, meta, files, n_files, ruleset, NULL, ret_generation);
+}
+
+int fw_state_record_diff(struct fw_state *st, const struct fw_state_meta *meta,
+                         const struct fw_state_file *files, size_t n_files, const char *ruleset,
+                         const char *diff, uint64_t *ret_generation)
+{
 	_cleanup_close_ int histfd = -1;
 	uint64_t *gens = NULL, gen, parent = 0;
 	size_t n_gens = 0;
@@ -328,6 +338,8 @@ int fw_state_record(struct fw_state *st, const struct fw_state_meta *meta,
 
 	if (n_files > FW_STATE_MAX_FILES)
 		return -E2BIG;
+	if (diff && strlen(diff) > FW_STATE_MAX_FILE)
+		return -EFBIG;
 	for (size_t i = 0; i < n_files; i++) {
 		if (!valid_file_name(files[i].name))
 			return -EINVAL;
@@ -356,7 +368,7 @@ int fw_state_record(struct fw_state *st, const struct fw_state_meta *meta,
 	gen_name(gen, name);
 	snprintf(tmpname, sizeof(tmpname), ".tmp-%s-%ld", name, (long)getpid());
 	remove_gen_dir(histfd, tmpname);
-	r = write_generation(histfd, tmpname, meta_text, files, n_files, ruleset);
+	r = write_generation(histfd, tmpname, meta_text, files, n_files, ruleset, diff);
 	free(meta_text);
 	/* The rename publishes the complete generation in one step. */
 	if (r == 0 && renameat(histfd, tmpname, histfd, name) < 0)
@@ -455,7 +467,7 @@ int fw_state_read(struct fw_state *st, uint64_t generation, const char *name, ch
 
 	if (fd < 0)
 		return fd;
-	if (!strcmp(name, "ruleset.nft") || !strcmp(name, "meta.json"))
+	if (!strcmp(name, "ruleset.nft") || !strcmp(name, "meta.json") || !strcmp(name, "diff.txt"))
 		return read_file_at(fd, name, ret, ret_len);
 	if (strncmp(name, "policy/", 7) || !valid_file_name(name + 7))
 		return -EINVAL;
@@ -479,6 +491,12 @@ int fw_state_policy_dir(struct fw_state *st, uint64_t generation, char **ret)
 int fw_state_audit(struct fw_state *st, const char *event, const struct fw_state_meta *meta,
                    uint64_t generation, const char *detail)
 {
+	return fw_state_audit_summary(st, event, meta, generation, detail, NULL);
+}
+
+int fw_state_audit_summary(struct fw_state *st, const char *event, const struct fw_state_meta *meta,
+                           uint64_t generation, const char *detail, const char *summary)
+{
 	_cleanup_close_ int fd = -1;
 	json_t *o =
 	    json_pack("{s:I, s:s, s:s, s:I, s:s?, s:I, s:s?}", "time", (json_int_t)time(NULL),
@@ -489,6 +507,10 @@ int fw_state_audit(struct fw_state *st, const char *event, const struct fw_state
 	size_t len;
 	ssize_t n;
 
+	if (o && summary && json_object_set_new(o, "summary", json_string(summary)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (!o)
 		return -ENOMEM;
 	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

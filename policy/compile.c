@@ -132,10 +132,14 @@ void nd_rules(struct pb *b)
 	}
 }
 
+/* "counter [log] drop": the tenant's default policy, counted per chain
+ * (`fwctl counters` shows how much each chain dropped). */
 void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where)
 {
-	struct fw_plan_rule *r = pb_rule(b, NULL);
+	struct fw_origin o = {.id = FW_ORIGIN_DEFAULT_DENY, .loc = t->loc};
+	struct fw_plan_rule *r = pb_rule(b, &o);
 
+	pb_counter(b, r);
 	if (t->log_denied) {
 		char prefix[128];
 		snprintf(prefix, sizeof(prefix), "fwd:%s:deny:%s ", t->name, where);

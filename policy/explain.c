@@ -7,6 +7,7 @@
 #include "compile.h"
 #include "fwd/explain.h"
 #include "load.h"
+#include "path.h"
 #include "util.h"
 
 /* A resolved endpoint of an explain question. */
@@ -24,15 +25,6 @@ static void first_host(struct fw_prefix *p)
 	if (p->len < (p->family == 4 ? 31 : 127))
 		fw_addr_add(p, 1);
 	p->len = p->family == 4 ? 32 : 128;
-}
-
-static bool is_public(const struct fw_tenant *t, const struct fw_prefix *a)
-{
-	for (size_t i = 0; i < t->n_public; i++)
-		if (!memcmp(t->public_addrs[i].a, a->a, 16) &&
-		    t->public_addrs[i].family == a->family)
-			return true;
-	return false;
 }
 
 static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, struct fw_diags *d)
@@ -81,15 +73,13 @@ static int resolve(const struct fw_tenant *t, const char *s, struct point *pt, s
 	}
 	if (fw_prefix_parse(s, false, &pt->addr) == 0 &&
 	    pt->addr.len == (pt->addr.family == 4 ? 32 : 128)) {
-		struct fw_ref ref = {.kind = FW_REF_CIDR, .cidr = pt->addr};
-		struct eplist l = {0};
-		if (expand_ref(t, &ref, &l) < 0 || l.n == 0) {
-			free(l.v);
+		struct path_addr pa;
+		if (path_classify(t, &pt->addr, &pa) < 0)
 			return -ENOMEM;
-		}
-		pt->side = l.v[0].side;
-		free(l.v);
-		pt->is_public = is_public(t, &pt->addr);
+		pt->side = pa.side;
+		pt->is_public = pa.is_public;
+		/* A gateway or the VPN address: the firewall itself (input). */
+		pt->firewall = pa.firewall && !pa.is_public;
 		snprintf(pt->text, sizeof(pt->text), "%s (%s)", s,
 		         pt->is_public ? "public address" : side_name(t, pt->side));
 		return 0;
@@ -210,98 +200,22 @@ static void packet(struct fw_packet *pk, const struct point *s, const struct poi
 	pk->ct_state = FW_CT_NEW;
 }
 
-/* The firewall's own address on a side, as the destination of input. */
-static void firewall_addr(const struct fw_tenant *t, size_t side, uint8_t family,
-                          struct fw_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = family;
-	if (side >= 1 && side <= t->n_zones)
-		*out = family == 4 ? t->zones[side - 1].gw4 : t->zones[side - 1].gw6;
-	else if (side == SIDE_INTERNET) {
-		for (size_t i = 0; i < t->n_public; i++)
-			if (t->public_addrs[i].family == family) {
-				*out = t->public_addrs[i];
-				break;
-			}
-	} else
-		*out = t->vpn.address;
-}
-
-static void explain_one(const struct fw_policy *pol, const struct fw_plan *plan,
-                        const struct fw_tenant *t, const struct point *s, const struct point *d,
-                        struct fw_explain_port *ep)
+static void explain_one(const struct fw_plan *plan, const struct fw_tenant *t,
+                        const struct point *s, const struct point *d, struct fw_explain_port *ep)
 {
 	struct fw_packet pk;
 	struct point dst = *d;
+	struct path_ends e = {.src_side = s->side,
+	                      .dst_side = d->side,
+	                      .to_firewall = d->firewall,
+	                      .dst_public = d->is_public};
+	int r;
 
-	(void)pol;
-	if (dst.firewall)
-		firewall_addr(t, s->side, s->addr.family, &dst.addr);
+	if (dst.firewall && d->addr.len == 0)
+		path_firewall_addr(t, s->side, s->addr.family, &dst.addr);
 	packet(&pk, s, &dst, &ep->spec);
-	snprintf(pk.iif, sizeof(pk.iif), "%s", side_ifname(t, s->side));
-
-	/* prerouting: reverse-path filter, then DNAT of published services */
-	plan_eval(plan, FW_FAMILY_INET, FW_HOOK_PREROUTING, FW_CHAIN_FILTER, &pk, &ep->eval);
-	if (ep->eval.verdict == FW_VERDICT_DROP) {
-		snprintf(ep->path, sizeof(ep->path), "prerouting");
-		return;
-	}
-	if (dst.is_public && !dst.firewall) {
-		struct fw_eval nat;
-		plan_eval(plan, FW_FAMILY_INET, FW_HOOK_PREROUTING, FW_CHAIN_NAT, &pk, &nat);
-		if (nat.nat) {
-			struct fw_prefix a = {.family = pk.family};
-			struct fw_ref ref = {.kind = FW_REF_CIDR};
-			struct eplist l = {0};
-
-			memcpy(a.a, pk.daddr, 16);
-			a.len = a.family == 4 ? 32 : 128;
-			ref.cidr = a;
-			if (expand_ref(t, &ref, &l) == 0 && l.n)
-				dst.side = l.v[0].side;
-			free(l.v);
-			dst.is_public = false;
-			ep->eval = nat;
-		} else {
-			dst.firewall = true;
-		}
-	}
-	if (dst.firewall || dst.is_public) {
-		snprintf(ep->path, sizeof(ep->path), "input %s: from %s to the firewall", t->name,
-		         side_name(t, s->side));
-		plan_eval(plan, FW_FAMILY_INET, FW_HOOK_INPUT, FW_CHAIN_FILTER, &pk, &ep->eval);
-		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
-		return;
-	}
-	if (s->side == dst.side && s->side >= 1 && s->side <= t->n_zones) {
-		const struct fw_zone *z = &t->zones[s->side - 1];
-		if (!z->isolate) {
-			snprintf(ep->path, sizeof(ep->path),
-			         "bridge %s: inside zone %s, which is not isolated", t->name,
-			         z->name);
-			memset(&ep->eval, 0, sizeof(ep->eval));
-			ep->eval.verdict = FW_VERDICT_ACCEPT;
-			ep->allowed = true;
-			return;
-		}
-		snprintf(ep->path, sizeof(ep->path), "bridge %s: inside isolated zone %s", t->name,
-		         z->name);
-		pk.iif[0] = pk.oif[0] = '\0';
-		plan_eval(plan, FW_FAMILY_BRIDGE, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
-		ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
-		return;
-	}
-	snprintf(pk.oif, sizeof(pk.oif), "%s", side_ifname(t, dst.side));
-	snprintf(ep->path, sizeof(ep->path), "forward %s: %s -> %s", t->name, side_name(t, s->side),
-	         side_name(t, dst.side));
-	bool nat = ep->eval.nat;
-	struct fw_origin nat_origin = ep->eval.origin;
-	plan_eval(plan, FW_FAMILY_INET, FW_HOOK_FORWARD, FW_CHAIN_FILTER, &pk, &ep->eval);
-	ep->allowed = ep->eval.verdict == FW_VERDICT_ACCEPT;
-	if (nat && ep->allowed && !ep->eval.origin.id)
-		ep->eval.origin = nat_origin;
-	ep->eval.nat = nat;
+	r = path_follow(plan, t, &e, &pk, &ep->eval, ep->path, sizeof(ep->path));
+	ep->allowed = r > 0;
 }
 
 int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const char *from,
@@ -322,7 +236,7 @@ int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const 
 		fw_error(diags, NULL, "traffic from the firewall itself is not filtered");
 		return -EINVAL;
 	}
-	if (!d.firewall && s.addr.family != d.addr.family) {
+	if (d.addr.family && s.addr.family != d.addr.family) {
 		fw_error(diags, NULL, "'%s' and '%s' have no address family in common", f, tt);
 		return -EINVAL;
 	}
@@ -333,7 +247,7 @@ int policy_explain(const struct fw_policy *p, const struct fw_plan *plan, const 
 	snprintf(ex.to, sizeof(ex.to), "%s", d.text);
 	ex.allowed = true;
 	for (size_t i = 0; i < ex.n_ports; i++) {
-		explain_one(p, plan, t, &s, &d, &ex.ports[i]);
+		explain_one(plan, t, &s, &d, &ex.ports[i]);
 		ex.allowed &= ex.ports[i].allowed;
 	}
 	*ret = ex;

@@ -7,6 +7,7 @@ packages=(
 	libyaml-dev libjansson-dev libcmocka-dev libnftnl-dev libmnl-dev
 	libnl-3-dev libnl-route-3-dev libsodium-dev libsystemd-dev
 	nftables iproute2 iputils-ping netcat-openbsd python3 groff-base man-db
+	libnftables-dev iperf3 util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

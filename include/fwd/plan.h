@@ -138,7 +138,11 @@ struct fw_stmt {
 };
 
 /* Where a rule or element came from: the policy rule id and location.
- * id NULL marks structure the compiler adds on its own (ct state, dispatch). */
+ * id NULL marks structure the compiler adds on its own (ct state, dispatch).
+ * A tenant's default drops carry FW_ORIGIN_DEFAULT_DENY (at the tenant's
+ * name): not a valid policy id ('.' is not allowed in one), so its counter
+ * never mixes with a rule's. */
+#define FW_ORIGIN_DEFAULT_DENY "default.deny"
 struct fw_origin {
 	const char *id; /* points into the policy; valid while it lives */
 	struct fw_loc loc;

@@ -22,10 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwd/flowcheck.h"
+
 #define FWP_VERSION     1
 #define FWP_MAX_REQUEST (8u << 20) /* bytes in one request line */
 #define FWP_MAX_FILES   256        /* policy files in one apply */
 #define FWP_MAX_CONFIRM 3600       /* seconds of a commit-confirm window */
+#define FWP_MAX_LOGS    1024       /* logs: records back (the daemon keeps as many) */
 
 enum fwp_command {
 	FWP_STATUS,
@@ -34,12 +37,28 @@ enum fwp_command {
 	FWP_ROLLBACK,
 	FWP_HISTORY,
 	FWP_SHOW,
+	FWP_LOGS,
+	FWP_COUNTERS,
+	FWP_DIFF,     /* files: what apply would change, nothing applied */
+	FWP_RULE_ADD, /* tenant, rule: one rule into the live policy's tenant file */
+	FWP_RULE_DEL, /* tenant, id: one rule out */
 };
 
 struct fwp_file {
 	const char *name; /* points into the request's JSON */
 	const char *content;
 	size_t len;
+};
+
+/* rule-add's "rule": {"from": S|[S...], "to": ..., "allow": ..., "id": S,
+ * "log": B, "comment": S, "before": S}; from, to and allow required. */
+#define FWP_MAX_RULE_LIST  32   /* entries of from, to, allow */
+#define FWP_MAX_RULE_VALUE 1024 /* bytes of one value */
+struct fwp_rule {
+	const char *id, *comment, *before; /* NULL: none */
+	const char *from[FWP_MAX_RULE_LIST], *to[FWP_MAX_RULE_LIST], *allow[FWP_MAX_RULE_LIST];
+	size_t n_from, n_to, n_allow;
+	bool log;
 };
 
 struct fwp_request {
@@ -49,11 +68,27 @@ struct fwp_request {
 	struct fwp_file *files;
 	size_t n_files;
 	uint32_t confirm; /* apply: seconds, 0 = none */
+	/* apply, rollback: where the engineer is, for the lockout guard
+	 * ("origin": {"address": IP, "to": IP, "port": N}, to and port
+	 * optional), and "force": true to go on even if it cuts him off */
+	bool has_origin;
+	struct fw_mgmt_origin origin;
+	bool force;
 	/* rollback */
 	uint64_t generation; /* 0 = the parent of the live one */
-	/* show */
+	/* show, logs */
 	const char *tenant; /* NULL = all */
-	json_t *json;       /* owns every string above */
+	/* logs: the last `limit` records (has_limit false: the daemon's
+	 * default), then, with follow, every new one as it comes */
+	bool follow;
+	bool has_limit;
+	uint32_t limit; /* 0..FWP_MAX_LOGS */
+	/* rule-add (with tenant, confirm, origin, force) */
+	bool has_rule;
+	struct fwp_rule rule;
+	/* rule-del: the rule's id */
+	const char *rule_id;
+	json_t *json; /* owns every string above */
 };
 
 /* Parse one request (without the newline). On error returns -EINVAL (or
@@ -64,6 +99,11 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 void fwp_request_free(struct fwp_request *req);
 
 const char *fwp_command_name(enum fwp_command c);
+
+/* rule-add's "rule" and rule-del's "id" (fwd/proto_rule.c), called by the
+ * parser once the other arguments are in; the serialiser's side. */
+int fwp_parse_rule_args(json_t *args, struct fwp_request *r, char *err, size_t size);
+json_t *fwp_rule_json(const struct fwp_rule *rule);
 
 /* Serialise a request for the client side (a new string with "\n"). */
 char *fwp_request_format(const struct fwp_request *req);

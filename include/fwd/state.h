@@ -9,6 +9,9 @@
  *       meta.json               {generation, time, who, uid, source, parent, comment}
  *       policy/NAME.yaml        the policy files as they were applied
  *       ruleset.nft             the ruleset that was loaded, as text (for diffs)
+ *       diff.txt                what it changed against its parent: the access diff
+ *                               and the ruleset diff (fwd/change.h), as fwctl diff
+ *                               prints them; absent in generations written before
  *   audit.log                   one JSON object per line: every change, every refusal
  *
  * A generation is written into a temporary directory, fsync'ed, then renamed
@@ -76,6 +79,12 @@ int fw_state_record(struct fw_state *st, const struct fw_state_meta *meta,
                     const struct fw_state_file *files, size_t n_files, const char *ruleset,
                     uint64_t *ret_generation);
 
+/* The same, storing `diff` (the change against the parent, text, at most
+ * FW_STATE_MAX_FILE bytes; NULL: none) as diff.txt with the generation. */
+int fw_state_record_diff(struct fw_state *st, const struct fw_state_meta *meta,
+                         const struct fw_state_file *files, size_t n_files, const char *ruleset,
+                         const char *diff, uint64_t *ret_generation);
+
 /* The live generation: -ENOENT when nothing was ever applied. */
 int fw_state_current(struct fw_state *st, uint64_t *ret_generation);
 /* Point `current` at an existing generation, atomically. */
@@ -85,7 +94,7 @@ int fw_state_set_current(struct fw_state *st, uint64_t generation);
 int fw_state_get(struct fw_state *st, uint64_t generation, struct fw_generation *ret);
 /* All generations, oldest first; free(*ret) when done. */
 int fw_state_list(struct fw_state *st, struct fw_generation **ret, size_t *ret_n);
-/* A stored file of a generation ("ruleset.nft" or "policy/NAME"). */
+/* A stored file of a generation ("ruleset.nft", "diff.txt" or "policy/NAME"). */
 int fw_state_read(struct fw_state *st, uint64_t generation, const char *name, char **ret,
                   size_t *ret_len);
 /* The generation's policy directory, for policy_load_paths(). */
@@ -95,6 +104,11 @@ int fw_state_policy_dir(struct fw_state *st, uint64_t generation, char **ret);
  * One write(2) of one line with O_APPEND, then fsync. */
 int fw_state_audit(struct fw_state *st, const char *event, const struct fw_state_meta *meta,
                    uint64_t generation, const char *detail);
+
+/* The same with "summary" (NULL: none), what a change did in a few words:
+ * "access +1 -0" (fwd/change.h). */
+int fw_state_audit_summary(struct fw_state *st, const char *event, const struct fw_state_meta *meta,
+                           uint64_t generation, const char *detail, const char *summary);
 
 /* Delete the oldest generations beyond `keep`, never the current one. */
 int fw_state_prune(struct fw_state *st, size_t keep);

@@ -3,9 +3,13 @@
 # ruleset, in one transaction. Two throw-away network namespaces: in A, nft
 # loads `fwctl compile` output; in B, fwd-apply (or the selftest's hand-built
 # plans) loads the plan through libnftnl; `nft list ruleset` must be byte
-# for byte the same. Also: applying twice changes nothing, a policy with
-# fewer tenants removes the others' tables (and only ours), a batch the
-# kernel refuses leaves the ruleset exactly as it was and names the object,
+# for byte the same, and the backend's own read-back after the commit must
+# find the kernel equal to the plan. Also: applying twice sends nothing and
+# touches nothing, a changed tenant is replaced and the others are not
+# touched, a policy with fewer tenants removes the others' tables (and only
+# ours), a batch the kernel refuses leaves the ruleset exactly as it was and
+# names the object, a change by another program between the generation read
+# and the commit makes the kernel refuse the batch and the apply start over,
 # policy errors are reported as file:line:col. The host's ruleset is never
 # touched.
 set -uo pipefail
@@ -38,6 +42,12 @@ in_b() { ip netns exec "$b" "$@"; }
 # recreated)
 listing() { ip netns exec "$1" nft list ruleset; }
 fingerprint() { ip netns exec "$1" nft -a list ruleset | sha256sum; }
+# the ruleset with its tables in name order: a table that is replaced moves
+# to the end of the kernel's list, one that is not touched keeps its place
+by_table() {
+	awk '/^table / { if (n++) printf "\n" } { printf "%s\001", $0 } END { printf "\n" }' |
+		LC_ALL=C sort | tr '\001' '\n'
+}
 # the kernel's objects, expression by expression, as nft's debug listing
 # prints them (stricter than the listing: e.g. a payload match nft would
 # have merged lists the same either way); elements sorted within each set,
@@ -64,6 +74,11 @@ same() {
 		bad "$name: the backend failed: $(head -5 "$tmp/err")"
 		return
 	fi
+	# the read-back after the commit found what the plan says (the
+	# policy's own warnings aside)
+	if grep -q ': nft: ' "$tmp/err"; then
+		bad "$name: the backend warned: $(grep ': nft: ' "$tmp/err" | head -5)"
+	fi
 	listing "$a" >"$tmp/a.nft"
 	listing "$b" >"$tmp/b.nft"
 	if cmp -s "$tmp/a.nft" "$tmp/b.nft"; then
@@ -89,7 +104,7 @@ for f in "$src"/templates/*.yaml "$src/templates"; do
 		bad "$name: fwctl compile failed"
 		continue
 	fi
-	same "$name" "$tmp/rules.nft" "$apply" "$f"
+	same "$name" "$tmp/rules.nft" "$apply" --verify "$f"
 done
 
 # 1b. a large generated policy (10,000 rules): element sets span many
@@ -97,7 +112,7 @@ done
 if [ -x "$build/bench/bench_compile" ] &&
 	"$build/bench/bench_compile" 1 --emit "$tmp/big.yaml" >/dev/null &&
 	"$fwctl" compile "$tmp/big.yaml" >"$tmp/big.nft" 2>/dev/null; then
-	same "generated policy" "$tmp/big.nft" "$apply" "$tmp/big.yaml"
+	same "generated policy" "$tmp/big.nft" "$apply" --verify "$tmp/big.yaml"
 else
 	bad "generated policy: bench_compile --emit or fwctl compile failed"
 fi
@@ -109,16 +124,43 @@ else
 	bad "selftest: render failed"
 fi
 
-# 3. applying twice changes nothing (the tables are replaced, so handles may
-# move; the listing must not)
+# 3. applying twice sends nothing: the tables read back equal the plan, so
+# not even a handle moves
 in_b nft flush ruleset
 in_b "$apply" "$src/templates" 2>/dev/null
 listing "$b" >"$tmp/once.nft"
-if in_b "$apply" "$src/templates" 2>"$tmp/err" && listing "$b" | cmp -s - "$tmp/once.nft"; then
+before="$(fingerprint "$b")"
+out="$(in_b "$apply" --stats "$src/templates" 2>"$tmp/err")"
+if [ "$out" = "tables: 0 replaced, 9 unchanged, 0 by elements (+0 -0), 0 deleted; 0 messages (nothing sent); attempts 1; read back" ] &&
+	[ "$(fingerprint "$b")" = "$before" ]; then
 	ok
 else
-	bad "applying the same policy twice changed the ruleset: $(head -3 "$tmp/err")"
+	bad "applying the same policy twice: $out $(head -3 "$tmp/err")"
 fi
+
+# 3b. one tenant changed: only its table is replaced; the others keep their
+# handles (and so their counters)
+mkdir "$tmp/tpl"
+cp "$src"/templates/*.yaml "$tmp/tpl/"
+sed -i 's|allow: erp-app$|allow: [erp-app, https]|' "$tmp/tpl/branch-office.yaml"
+in_b nft -a list table inet fwd_acme >"$tmp/acme.before"
+out="$(in_b "$apply" --stats --verify "$tmp/tpl" 2>"$tmp/err")"
+in_b nft -a list table inet fwd_acme >"$tmp/acme.after"
+if [ "$out" = "tables: 1 replaced, 8 unchanged, 0 by elements (+0 -0), 0 deleted; 73 messages; attempts 1; read back" ] &&
+	[ ! -s "$tmp/err" ] && cmp -s "$tmp/acme.before" "$tmp/acme.after"; then
+	ok
+else
+	bad "one tenant changed: $out $(head -3 "$tmp/err"); fwd_acme: $(diff "$tmp/acme.before" "$tmp/acme.after" | head -5)"
+fi
+"$fwctl" compile "$tmp/tpl" >"$tmp/tpl.nft" 2>/dev/null
+in_a nft flush ruleset
+in_a nft -f "$tmp/tpl.nft"
+if listing "$b" | by_table | cmp -s - <(listing "$a" | by_table); then
+	ok
+else
+	bad "one tenant changed: the ruleset is not nft -f's"
+fi
+in_b "$apply" "$src/templates" 2>/dev/null
 
 # 4. a policy replaces whatever our tables held before (here the selftest's
 # fwd_selftest tables): the result is the policy's ruleset alone
@@ -135,8 +177,8 @@ fi
 in_b nft add table inet other
 in_b nft add table ip fwd_stale
 if in_b "$apply" "$src/templates/windows-stack.yaml" 2>"$tmp/err"; then
-	in_b nft list tables >"$tmp/tables"
-	printf 'table inet other\ntable inet fwd_base\ntable inet fwd_acme\ntable bridge fwd_acme_l2\n' \
+	in_b nft list tables | LC_ALL=C sort >"$tmp/tables"
+	printf 'table bridge fwd_acme_l2\ntable inet fwd_acme\ntable inet fwd_base\ntable inet other\n' \
 		>"$tmp/want"
 	if cmp -s "$tmp/tables" "$tmp/want"; then
 		ok
@@ -147,7 +189,7 @@ if in_b "$apply" "$src/templates/windows-stack.yaml" 2>"$tmp/err"; then
 	"$fwctl" compile "$src/templates/windows-stack.yaml" >"$tmp/ws.nft" 2>/dev/null
 	in_a nft flush ruleset
 	in_a nft -f "$tmp/ws.nft"
-	if listing "$b" | cmp -s - <(listing "$a"); then
+	if listing "$b" | by_table | cmp -s - <(listing "$a" | by_table); then
 		ok
 	else
 		bad "fewer tenants: the remaining ruleset is not windows-stack's"
@@ -191,13 +233,44 @@ else
 fi
 
 # 8. a policy with errors: reported as file:line:col, nothing sent
-cd "$src/tests/malformed"
+cd "$src/tests/malformed" || exit 1
 in_b "$apply" bad-cidr.yaml 2>"$tmp/err" >/dev/null
 rc=$?
 if [ "$rc" -eq 1 ] && cmp -s "$tmp/err" bad-cidr.expected && [ "$(fingerprint "$b")" = "$before" ]; then
 	ok
 else
 	bad "policy errors: exit $rc, output: $(cat "$tmp/err")"
+fi
+
+# 9. another program commits between the generation read and our commit:
+# the kernel refuses the batch (ERESTART), the apply reads again and retries
+in_b nft flush ruleset
+out="$(FWD_SELFTEST_RACE=1 in_b "$selftest" apply --stats 2>"$tmp/err")"
+in_b nft list tables >"$tmp/tables"
+printf 'table inet race_1\ntable inet fwd_selftest\ntable bridge fwd_selftest_l2\n' >"$tmp/want"
+if [ "$out" = "tables: 2 replaced, 0 unchanged, 0 deleted; attempts 2" ] && [ ! -s "$tmp/err" ] &&
+	cmp -s "$tmp/tables" "$tmp/want"; then
+	ok
+else
+	bad "race: $out $(head -3 "$tmp/err"); tables: $(tr '\n' ' ' <"$tmp/tables")"
+fi
+in_b nft delete table inet race_1
+in_a nft flush ruleset
+in_a nft -f "$tmp/kinds.nft"
+if listing "$b" | cmp -s - <(listing "$a"); then
+	ok
+else
+	bad "race: the ruleset after the retry is not the plan's"
+fi
+# ... and a ruleset that never stops changing: refused, nothing of ours changed
+before="$(in_b nft -a list table inet fwd_selftest | sha256sum)"
+out="$(FWD_SELFTEST_RACE=99 in_b "$selftest" bad-jump 2>"$tmp/err")"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(in_b nft -a list table inet fwd_selftest | sha256sum)" = "$before" ] &&
+	grep -qF 'error: nft: the ruleset changed 5 times while fwd was applying (another program keeps changing it): nothing was changed' "$tmp/err"; then
+	ok
+else
+	bad "endless race: exit $rc, $(head -3 "$tmp/err")"
 fi
 
 echo "nft_apply: $pass passed, $fail failed"

@@ -23,12 +23,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int file_apply(void *ctx, const struct fw_plan *plan, struct fw_diags *diags)
+static int file_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
+                      struct fw_diags *diags)
 {
 	const char *path = ctx;
 	char *text = plan_render(plan);
 	FILE *f;
 
+	(void)old;
 	(void)diags;
 	if (!text)
 		return -ENOMEM;
@@ -43,7 +45,7 @@ static int file_apply(void *ctx, const struct fw_plan *plan, struct fw_diags *di
 
 int main(int argc, char **argv)
 {
-	struct fw_backend be = {file_apply, NULL};
+	struct fw_backend be = {file_apply, NULL, NULL};
 	struct fw_daemon dm = {.group = (gid_t)-1};
 	struct ctl_server *srv;
 	struct fw_diags d = {0};

@@ -18,6 +18,14 @@
  *   nft_apply_selftest bad-plan        a plan the backend cannot translate
  *                                      (refused before anything is sent)
  *
+ * Every apply reads back what it committed (nft_apply_opts.verify): a
+ * difference from the plan is a warning on stderr, which the test refuses.
+ * --stats prints what the apply did. With
+ * FWD_SELFTEST_RACE=N in the environment, another "program" (a second
+ * netlink socket) commits a table inet race_K right before each of the first
+ * N batches is sent: the kernel must refuse the batch (the generation moved)
+ * and the apply must start over, at most NFT_APPLY_ATTEMPTS times.
+ *
  * The bad plans name only a table "fwd_selftest_bad", so the batch also
  * deletes every other fwd_ table: the kernel must refuse all of it.
  * Exit: 0 applied, 1 refused (diagnostics on stderr), 2 usage or no memory.
@@ -26,6 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "fwd/plan.h"
 #include "nft_batch.h"
@@ -397,12 +412,54 @@ static struct fw_plan *bad(const char *what)
 	return p;
 }
 
+/* Somebody else's commit: table inet race_K, through our own socket. */
+static void race(void *arg, unsigned attempt)
+{
+	const unsigned *races = arg;
+	char buf[8192], name[32];
+	struct mnl_socket *nl;
+	struct mnl_nlmsg_batch *b;
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL);
+	ssize_t n;
+
+	if (attempt > *races)
+		return;
+	snprintf(name, sizeof(name), "race_%u", attempt);
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	t = nftnl_table_alloc();
+	check(nl && t && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0, "races (socket)");
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWTABLE, NFPROTO_INET,
+	                            NLM_F_CREATE | NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	mnl_nlmsg_batch_next(b);
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq + 1);
+	mnl_nlmsg_batch_next(b);
+	check(mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) >= 0,
+	      "races (send)");
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	check(n > 0 && mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL) >= 0,
+	      "races (the kernel refused race table)");
+	mnl_nlmsg_batch_stop(b);
+	nftnl_table_free(t);
+	mnl_socket_close(nl);
+}
+
 int main(int argc, char **argv)
 {
-	struct nft_apply_opts opts = {0};
+	struct nft_apply_stats st = {0};
+	struct nft_apply_opts opts = {.verify = true};
 	struct fw_diags d = {0};
 	struct fw_plan *plan;
-	const char *mode = argc > 1 ? argv[1] : "";
+	const char *mode = argc > 1 ? argv[1] : "", *env = getenv("FWD_SELFTEST_RACE");
+	unsigned races = env ? (unsigned)strtoul(env, NULL, 10) : 0;
+	bool stats = false;
 	int r;
 
 	for (int i = 2; i < argc; i++) {
@@ -410,8 +467,15 @@ int main(int argc, char **argv)
 			opts.dump = stdout;
 		else if (!strcmp(argv[i], "--dry-run"))
 			opts.dry_run = true;
+		else if (!strcmp(argv[i], "--stats"))
+			stats = true;
 		else
 			mode = "";
+	}
+	opts.stats = &st;
+	if (races) {
+		opts.before_send = race;
+		opts.hook_arg = &races;
 	}
 	if (!strcmp(mode, "render") || !strcmp(mode, "apply"))
 		plan = kinds();
@@ -421,7 +485,7 @@ int main(int argc, char **argv)
 		fprintf(
 		    stderr,
 		    "usage: nft_apply_selftest render|apply|bad-jump|bad-hook|bad-elem|bad-plan "
-		    "[--dump] [--dry-run]\n");
+		    "[--dump] [--dry-run] [--stats]\n");
 		return 2;
 	}
 	if (!strcmp(mode, "render")) {
@@ -433,6 +497,9 @@ int main(int argc, char **argv)
 		free(text);
 	} else {
 		r = nft_apply_plan(plan, &opts, &d);
+		if (stats)
+			printf("tables: %zu replaced, %zu unchanged, %zu deleted; attempts %u\n",
+			       st.replaced, st.unchanged, st.deleted, st.attempts);
 		for (size_t i = 0; i < d.n; i++) {
 			char *s = fw_diag_format(&d.v[i]);
 			fprintf(stderr, "%s\n", s ? s : "out of memory");

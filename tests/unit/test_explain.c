@@ -81,7 +81,10 @@ static void test_forward(void **state)
 
 	ex = ask(*state, "h2", "h1", "ssh"); /* rules are directed */
 	assert_false(ex.allowed);
-	assert_true(ex.ports[0].eval.by_policy || ex.ports[0].eval.origin.id == NULL);
+	/* the tenant's counted default drop, at the tenant's name */
+	assert_false(ex.ports[0].eval.by_policy);
+	assert_string_equal(ex.ports[0].eval.origin.id, FW_ORIGIN_DEFAULT_DENY);
+	assert_string_equal(ex.ports[0].eval.chain, "forward");
 	assert_string_equal(ex.ports[0].eval.table, "fwd_t");
 
 	ex = ask(*state, "h1", "h2", "icmp");

@@ -14,8 +14,10 @@
 
 #include "fwd/handlers.h"
 
-static int fake_apply(void *ctx, const struct fw_plan *plan, struct fw_diags *d)
+static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
+                      struct fw_diags *d)
 {
+	(void)old;
 	(void)ctx;
 	(void)plan;
 	(void)d;
@@ -27,7 +29,7 @@ static struct fw_daemon dm;
 
 static int setup(void **state)
 {
-	static struct fw_backend be = {fake_apply, NULL};
+	static struct fw_backend be = {fake_apply, NULL, NULL};
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/fwd-handlers-test-XXXXXX");

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fwctl's side of the lockout guard and of revocation: where the engineer
+ * is ($SSH_CONNECTION or --from-address), sent with apply and rollback so
+ * fwd can refuse a change that cuts him off; and what a change cut.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwctl.h"
+#include "fwd/proto.h"
+
+/* An address as ssh or an engineer writes it: a v4-mapped IPv6 address is
+ * the IPv4 one, a link-local scope ("%eth0") is dropped. Returns the
+ * family (4 or 6) or 0. */
+static uint8_t parse_addr(const char *s, size_t len, uint8_t out[16])
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *pct = memchr(s, '%', len);
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (pct)
+		len = (size_t)(pct - s);
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, buf, out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, buf, out) != 1)
+		return 0;
+	if (!memcmp(out, mapped, sizeof(mapped))) {
+		memmove(out, out + 12, 4);
+		memset(out + 4, 0, 12);
+		return 4;
+	}
+	return 6;
+}
+
+static int parse_port(const char *s, uint16_t *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+/* TO[:PORT]: "203.0.113.11", "203.0.113.11:2222", "[2001:db8::1]:22",
+ * "2001:db8::1" (an IPv6 address without brackets has no port). */
+static int parse_to(const char *s, struct fw_mgmt_origin *o)
+{
+	const char *colon = strrchr(s, ':'), *close;
+	uint8_t family;
+
+	if (s[0] == '[') {
+		if (!(close = strchr(s, ']')))
+			return -EINVAL;
+		family = parse_addr(s + 1, (size_t)(close - s - 1), o->to);
+		if (close[1] && (close[1] != ':' || parse_port(close + 2, &o->port) < 0))
+			return -EINVAL;
+	} else if (colon && strchr(s, ':') == colon) {
+		family = parse_addr(s, (size_t)(colon - s), o->to);
+		if (parse_port(colon + 1, &o->port) < 0)
+			return -EINVAL;
+	} else {
+		family = parse_addr(s, strlen(s), o->to);
+	}
+	if (family != o->family)
+		return -EINVAL;
+	o->has_to = true;
+	return 0;
+}
+
+/* --from-address ADDR[,TO[:PORT]] */
+static int parse_from_option(const char *s, struct fw_mgmt_origin *o)
+{
+	const char *comma = strchr(s, ',');
+	size_t len = comma ? (size_t)(comma - s) : strlen(s);
+
+	memset(o, 0, sizeof(*o));
+	if (!(o->family = parse_addr(s, len, o->from)))
+		return -EINVAL;
+	return comma ? parse_to(comma + 1, o) : 0;
+}
+
+/* $SSH_CONNECTION: "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT". */
+static int parse_ssh_connection(const char *s, struct fw_mgmt_origin *o)
+{
+	char f[4][INET6_ADDRSTRLEN + 16];
+	char extra;
+	uint16_t client_port;
+
+	memset(o, 0, sizeof(*o));
+	if (strlen(s) > 4 * INET6_ADDRSTRLEN ||
+	    sscanf(s, "%61s %61s %61s %61s %c", f[0], f[1], f[2], f[3], &extra) != 4)
+		return -EINVAL;
+	if (!(o->family = parse_addr(f[0], strlen(f[0]), o->from)) ||
+	    parse_port(f[1], &client_port) < 0 ||
+	    parse_addr(f[2], strlen(f[2]), o->to) != o->family || parse_port(f[3], &o->port) < 0)
+		return -EINVAL;
+	o->has_to = true;
+	return 0;
+}
+
+int ctl_origin(const char *cmd, const char *from_address, struct fwp_request *req)
+{
+	const char *ssh = getenv("SSH_CONNECTION");
+
+	if (from_address) {
+		if (parse_from_option(from_address, &req->origin) < 0) {
+			fprintf(stderr,
+			        "fwctl %s: --from-address takes ADDRESS[,TO[:PORT]] (IPv6 with a "
+			        "port: [TO]:PORT), found '%s'\n",
+			        cmd, from_address);
+			return -EINVAL;
+		}
+		req->has_origin = true;
+	} else if (ssh && *ssh) {
+		/* Without it the guard cannot protect this session: say so. */
+		if (parse_ssh_connection(ssh, &req->origin) < 0) {
+			fprintf(stderr,
+			        "fwctl %s: warning: cannot read $SSH_CONNECTION ('%.100s'); use "
+			        "--from-address to name where you are\n",
+			        cmd, ssh);
+			return 0;
+		}
+		req->has_origin = true;
+	}
+	return 0;
+}
+
+void ctl_print_change(json_t *res)
+{
+	json_int_t n = json_integer_value(json_object_get(res, "revoked"));
+	json_t *forced = json_object_get(res, "forced"),
+	       *err = json_object_get(res, "revoke_error");
+
+	if (json_is_string(forced))
+		fprintf(stderr, "fwctl: warning: forced: %s\n", json_string_value(forced));
+	if (n)
+		printf("cut %lld open connection%s the new policy does not allow\n", (long long)n,
+		       n == 1 ? "" : "s");
+	if (json_integer_value(json_object_get(res, "revoke_failed")))
+		fprintf(stderr, "fwctl: warning: %lld open connections could not be cut\n",
+		        (long long)json_integer_value(json_object_get(res, "revoke_failed")));
+	if (json_is_true(json_object_get(res, "revoke_capped")))
+		fprintf(stderr, "fwctl: warning: not every open connection was checked (fwd "
+		                "--revoke-max); the rest stay open\n");
+	if (json_is_string(err))
+		fprintf(stderr, "fwctl: warning: open connections were not checked: %s\n",
+		        json_string_value(err));
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Drift: what the kernel holds of our tables against the plan.
+ *
+ * The check costs one GETGEN when nothing changed: the generation is the one
+ * recorded when the kernel was last known to hold the plan. When it moved
+ * (anybody's commit: other tables count too), our tables are read back and
+ * compared in canonical form; if they are intact the new generation is
+ * recorded, if not the tables that differ (and our tables the plan does not
+ * have) are named and replaced in one transaction guarded by the generation
+ * they were read at.
+ *
+ * The verification after an apply reads back only what the commit changed:
+ * the tables it replaced or deleted and the sets it changed elements of.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_batch.h"
+#include "nft_int.h"
+
+/* The sets an element delta changed, against the updated canonical form. */
+static size_t verify_sets(struct nft_backend *nb, const struct nft_job *job, size_t ti, char *out,
+                          size_t n, struct fw_diags *d)
+{
+	const struct fw_plan_table *t = &job->plan->tables[ti];
+	const struct nft_table_delta *td = &job->delta[ti];
+	const struct nft_canon_table *c = nft_cache_get(nb, ti, d);
+	size_t found = 0;
+
+	for (size_t i = 0; c && i < td->n_sets; i++) {
+		const struct fw_plan_set *ps = &t->sets[td->sets[i].set];
+		const struct nft_canon_set *want = nft_canon_find_set(c, ps->name);
+		struct nft_canon_set got;
+		uint32_t genid;
+
+		if (!want || nft_readback_set(nb->nl, &nb->seq, nft_family(t->family), t->name,
+		                              ps->name, &got, &genid, d) < 0)
+			return found + 1;
+		found += nft_canon_diff_set(t->name, &got, want, out, n);
+		free(got.elems);
+	}
+	return c ? found : found + 1;
+}
+
+int nft_verify(struct nft_backend *nb, const struct nft_job *job, struct fw_diags *d)
+{
+	struct nft_stale *whole = calloc(job->plan->n_tables + job->n_stale + 1, sizeof(*whole));
+	struct nft_kernel k = {0};
+	char detail[FW_DRIFT_DETAIL] = "";
+	size_t n_whole = 0, found = 0;
+	int r = 0;
+
+	if (!whole)
+		return -ENOMEM;
+	for (size_t ti = 0; ti < job->plan->n_tables; ti++) {
+		const struct fw_plan_table *t = &job->plan->tables[ti];
+
+		if (job->delta[ti].action == NFT_ACT_REPLACE) {
+			whole[n_whole].family = (uint8_t)nft_family(t->family);
+			snprintf(whole[n_whole++].name, FW_OBJ_NAME_MAX, "%s", t->name);
+		} else if (job->delta[ti].action == NFT_ACT_ELEMS) {
+			found += verify_sets(nb, job, ti, detail, sizeof(detail), d);
+		}
+	}
+	if (job->n_stale)
+		memcpy(whole + n_whole, job->stale, job->n_stale * sizeof(*whole));
+	n_whole += job->n_stale;
+	if (n_whole)
+		r = nft_readback(nb->nl, &nb->seq, nb->prefix, whole, n_whole, &k, d);
+	for (size_t ti = 0; r == 0 && ti < job->plan->n_tables; ti++) {
+		const struct fw_plan_table *t = &job->plan->tables[ti];
+		const struct nft_canon_table *c;
+
+		if (job->delta[ti].action != NFT_ACT_REPLACE)
+			continue;
+		c = nft_cache_get(nb, ti, d);
+		if (!c) {
+			r = -ENOMEM;
+			break;
+		}
+		found += nft_canon_diff(nft_kernel_find(&k, nft_family(t->family), t->name), c,
+		                        detail, sizeof(detail));
+	}
+	for (size_t j = 0; r == 0 && j < job->n_stale; j++) {
+		const struct nft_canon_table *kt =
+		    nft_kernel_find(&k, job->stale[j].family, job->stale[j].name);
+
+		if (kt)
+			found += nft_canon_diff(kt, NULL, detail, sizeof(detail));
+	}
+	nft_kernel_free(&k);
+	free(whole);
+	if (r < 0 || found) {
+		nb->trusted = false; /* the next check reads back and repairs */
+		if (found)
+			fw_warning(d, NULL,
+			           "nft: read back after the commit, the kernel differs "
+			           "from the plan: %s",
+			           detail);
+	}
+	return r;
+}
+
+/* Compare what was read back with the plan; mark what to replace. */
+static int compare(struct nft_backend *nb, struct nft_job *job, const struct nft_kernel *k,
+                   struct fw_drift *ret, struct fw_diags *d)
+{
+	const struct fw_plan *plan = job->plan;
+
+	for (size_t ti = 0; ti < plan->n_tables; ti++) {
+		const struct fw_plan_table *t = &plan->tables[ti];
+		const struct nft_canon_table *c = nft_cache_get(nb, ti, d);
+
+		if (!c)
+			return -ENOMEM;
+		job->delta[ti].action = NFT_ACT_SKIP;
+		if (nft_canon_diff(nft_kernel_find(k, nft_family(t->family), t->name), c,
+		                   ret->detail, sizeof(ret->detail))) {
+			job->delta[ti].action = NFT_ACT_REPLACE;
+			ret->tables++;
+		}
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		const struct nft_canon_table *kt = &k->tables[i];
+		bool planned = false;
+
+		for (size_t ti = 0; ti < plan->n_tables; ti++)
+			planned |= nft_family(plan->tables[ti].family) == kt->family &&
+			           !strcmp(plan->tables[ti].name, kt->name);
+		if (planned)
+			continue;
+		nft_canon_diff(kt, NULL, ret->detail, sizeof(ret->detail));
+		ret->tables++;
+		if (nft_job_stale(job, kt->family, kt->name) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int nft_backend_check(void *ctx, const struct fw_plan *plan, struct fw_drift *ret,
+                      struct fw_diags *diags)
+{
+	struct nft_backend *nb = ctx;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!plan)
+		return 0;
+	if ((r = nft_backend_open(nb, diags)) < 0)
+		return r;
+	if (plan != nb->committed) {
+		/* not what we committed (the engine kept another plan live):
+		 * nothing known, compare everything */
+		nft_cache_reset(nb, plan);
+		nb->trusted = false;
+	}
+	for (unsigned attempt = 1; attempt <= NFT_APPLY_ATTEMPTS; attempt++) {
+		struct nft_kernel k = {0};
+		struct nft_job job;
+		uint32_t genid;
+
+		r = nft_nl_getgen(nb->nl, ++nb->seq, &genid);
+		if (r < 0) {
+			fw_error(diags, NULL, "nft: reading the ruleset's generation: %s",
+			         strerror(-r));
+			return r;
+		}
+		if (nb->trusted && genid == nb->genid)
+			return 0; /* nothing changed since the plan was known to be there */
+		memset(ret, 0, sizeof(*ret));
+		ret->read_back = true;
+		if ((r = nft_job_init(&job, plan, plan)) < 0)
+			return r;
+		r = nft_readback(nb->nl, &nb->seq, nb->prefix, NULL, 0, &k, diags);
+		if (r == 0)
+			r = compare(nb, &job, &k, ret, diags);
+		job.genid = k.genid;
+		nft_kernel_free(&k);
+		if (r == 0 && ret->tables == 0) {
+			/* intact: somebody changed other tables */
+			nb->genid = job.genid;
+			nb->trusted = true;
+		} else if (r == 0) {
+			r = nft_job_commit(nb, &job, NULL, diags);
+			if (r == 0) {
+				nb->genid = nft_genid_next(job.genid);
+				nb->trusted = ret->repaired = true;
+				if (nb->opts->verify)
+					nft_verify(nb, &job, diags);
+			}
+		}
+		nft_job_free(&job);
+		if (r != -ERESTART) {
+			if (r < 0)
+				nb->trusted = false;
+			return r;
+		}
+	}
+	fw_error(diags, NULL,
+	         "nft: the ruleset kept changing during the drift check: not repaired");
+	return -EAGAIN;
+}
