@@ -423,19 +423,28 @@ again:
 	return client_read(srv, c);
 }
 
-static void expire(struct ctl_server *srv)
+/* Deadlines measure a client's own slowness, not the daemon's: the time
+ * this round spent answering others (an apply of a large policy, a drift
+ * repair) is added to every deadline, so a client queued behind them still
+ * gets its answer. */
+static void expire(struct ctl_server *srv, uint64_t busy_ms)
 {
 	uint64_t now = now_ms();
 
-	for (struct client *c = srv->clients; c; c = c->next)
+	for (struct client *c = srv->clients; c; c = c->next) {
+		if (c->deadline_ms != NO_DEADLINE)
+			c->deadline_ms += busy_ms;
 		if (now >= c->deadline_ms)
 			client_kill(srv, c);
+	}
 }
 
 int ctl_server_dispatch(struct ctl_server *srv, int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	int n = epoll_wait(srv->epoll_fd, evs, MAX_EVENTS, timeout_ms);
+
+	uint64_t start = now_ms();
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -469,7 +478,7 @@ int ctl_server_dispatch(struct ctl_server *srv, int timeout_ms)
 		if (r < 0)
 			client_kill(srv, c);
 	}
-	expire(srv);
+	expire(srv, now_ms() - start);
 	reap(srv);
 	return 0;
 }

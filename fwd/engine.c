@@ -21,6 +21,7 @@ struct fw_engine {
 	time_t drift_checked, drift_found;
 	uint64_t drift_repairs;
 	char drift_detail[FW_DRIFT_DETAIL];
+	size_t keep_history; /* 0: keep every generation */
 };
 
 static const struct fw_state_meta engine_meta = {.who = "fwd", .uid = 0, .source = "timer"};
@@ -35,6 +36,20 @@ int fw_engine_new(struct fw_state *state, const struct fw_backend *backend, stru
 	e->backend = *backend;
 	*ret = e;
 	return 0;
+}
+
+void fw_engine_set_history_limit(struct fw_engine *e, size_t keep)
+{
+	e->keep_history = keep;
+}
+
+/* Old generations go once nothing can roll back to them implicitly: never
+ * while a change waits for confirm (its rollback target may be old). The
+ * live one always stays (fw_state_prune). A failure costs only disk. */
+static void prune_history(struct fw_engine *e)
+{
+	if (e->keep_history && !e->pending)
+		(void)fw_state_prune(e->state, e->keep_history);
 }
 
 void fw_engine_set_revoke(struct fw_engine *e, fw_revoke_fn fn, void *ctx)
@@ -335,6 +350,7 @@ int fw_engine_apply_opts(struct fw_engine *e, const struct fw_policy_source *fil
 		e->deadline = time(NULL) + (time_t)confirm_seconds;
 	}
 	audit_change(e, confirm_seconds ? "apply-pending" : "apply", who, gen, &res);
+	prune_history(e);
 	res.generation = gen;
 	*ret = res;
 	return 0;
@@ -347,6 +363,7 @@ int fw_engine_confirm(struct fw_engine *e, const struct fw_state_meta *who)
 	(void)fw_state_audit(e->state, "confirm", who, e->pending, NULL);
 	e->pending = e->previous = 0;
 	e->deadline = 0;
+	prune_history(e);
 	return 0;
 }
 

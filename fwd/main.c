@@ -102,6 +102,20 @@ static void drift_check(struct fw_engine *e, struct nft_monitor *m)
 	nft_monitor_checked(m, start, mono_ms());
 }
 
+/* A whole decimal number from 0 to max, nothing else. */
+static bool parse_number(const char *s, unsigned long max, unsigned long *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
 static void usage(FILE *f)
 {
 	fputs(
@@ -113,6 +127,7 @@ static void usage(FILE *f)
 	    "                    (default 65536; 0: never cut connections)\n"
 	    "  --drift-interval S  compare the kernel with the plan every S seconds, and when\n"
 	    "                    another program changes the ruleset (default 30; 0: events only)\n"
+	    "  --keep-history N  generations kept in the state directory (default 100; 0: all)\n"
 	    "See fwd(8).\n",
 	    f);
 }
@@ -125,6 +140,7 @@ int main(int argc, char **argv)
 	    {"group", required_argument, NULL, 'g'},
 	    {"revoke-max", required_argument, NULL, 'R'},
 	    {"drift-interval", required_argument, NULL, 'I'},
+	    {"keep-history", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -133,9 +149,8 @@ int main(int argc, char **argv)
 	struct fw_backend be = {nft_backend_apply, NULL, nft_backend_check};
 	struct nft_backend *nb = NULL;
 	struct nft_monitor *mon = NULL;
-	unsigned long drift_interval = 30;
+	unsigned long drift_interval = 30, keep_history = 100, revoke_max = CT_REVOKE_DEFAULT_MAX;
 	struct ct_revoke_opts ct_opts = {CT_REVOKE_DEFAULT_MAX};
-	char *end;
 	struct fw_daemon dm = {.group = (gid_t)-1, .counters = nft_counters_read};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct ctl_server *srv = NULL;
@@ -156,21 +171,24 @@ int main(int argc, char **argv)
 			group = optarg;
 			break;
 		case 'R':
-			errno = 0;
-			ct_opts.max_entries = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end ||
-			    ct_opts.max_entries > CT_REVOKE_LIMIT) {
+			if (!parse_number(optarg, CT_REVOKE_LIMIT, &revoke_max)) {
 				fprintf(stderr, "fwd: --revoke-max takes a number from 0 to %d\n",
 				        CT_REVOKE_LIMIT);
 				return 2;
 			}
+			ct_opts.max_entries = revoke_max;
 			break;
 		case 'I':
-			errno = 0;
-			drift_interval = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || drift_interval > 86400) {
+			if (!parse_number(optarg, 86400, &drift_interval)) {
 				fprintf(stderr,
 				        "fwd: --drift-interval takes seconds, 0 to 86400\n");
+				return 2;
+			}
+			break;
+		case 'K':
+			if (!parse_number(optarg, FW_STATE_MAX_GENERATION, &keep_history)) {
+				fprintf(stderr, "fwd: --keep-history takes a number from 0 to %u\n",
+				        FW_STATE_MAX_GENERATION);
 				return 2;
 			}
 			break;
@@ -200,6 +218,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (ct_opts.max_entries)
 		fw_engine_set_revoke(dm.engine, ct_revoke_hook, &ct_opts);
+	fw_engine_set_history_limit(dm.engine, keep_history);
 	/* Last-known-good first: nothing forwards before it is in place. */
 	r = fw_engine_boot(dm.engine, &d);
 	fw_diags_print(&d, stderr, "fwd: ");

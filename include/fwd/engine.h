@@ -146,6 +146,10 @@ typedef int (*fw_revoke_fn)(void *ctx, const struct fw_policy *old_policy,
                             const struct fw_plan *old_plan, const struct fw_policy *new_policy,
                             const struct fw_plan *new_plan, struct fw_revoke_result *ret);
 void fw_engine_set_revoke(struct fw_engine *e, fw_revoke_fn fn, void *ctx);
+/* Keep at most `keep` generations in the state directory (0: all); older
+ * ones are pruned after an apply or confirm, never the live one and never
+ * while a change waits for confirm. */
+void fw_engine_set_history_limit(struct fw_engine *e, size_t keep);
 /* Call periodically; returns 1 when it rolled a pending generation back. */
 int fw_engine_tick(struct fw_engine *e, time_t now, struct fw_diags *diags);
 /* Compare the kernel with the live plan and restore what others changed

@@ -20,11 +20,14 @@
 
 static char path[108];
 static int handled;
+static unsigned handler_ms; /* each request takes this long to answer */
 
 static char *handler(void *ud, const struct ctl_peer *peer, const struct fwp_request *req)
 {
 	(void)ud;
 	handled++;
+	if (handler_ms)
+		usleep(handler_ms * 1000u);
 	return fwp_response_ok(req->id,
 	                       json_pack("{s:s, s:i}", "command", fwp_command_name(req->command),
 	                                 "uid", (int)peer->uid));
@@ -114,6 +117,36 @@ static void test_half_sent_and_slow(void **state)
 	assert_int_equal(handled, 0);
 	assert_int_equal(ctl_server_clients(srv), 0);
 	close(b);
+	ctl_server_close(srv);
+}
+
+/* 100 clients ask at once, each answer takes 5 ms, the timeout is 200 ms:
+ * the last ones wait 500 ms behind the others, yet all are answered (the
+ * daemon's busy time is not theirs). */
+static void test_queued_behind_slow_answers(void **state)
+{
+	enum { N = 100 };
+	struct ctl_server *srv = open_server(0, 200);
+	const char *req = "{\"version\":1,\"id\":1,\"command\":\"status\"}\n";
+	int fd[N];
+	size_t answered = 0;
+	char buf[256];
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		fd[i] = connect_client();
+	ctl_server_dispatch(srv, 10); /* accept them all */
+	for (int i = 0; i < N; i++)
+		assert_true(write(fd[i], req, strlen(req)) == (ssize_t)strlen(req));
+	handler_ms = 5;
+	for (int i = 0; i < N; i++)
+		if (read_reply(srv, fd[i], buf, sizeof(buf)) > 0 && strstr(buf, "\"ok\":true"))
+			answered++;
+	handler_ms = 0;
+	assert_int_equal(answered, N);
+	assert_int_equal(handled, N);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
 	ctl_server_close(srv);
 }
 
@@ -437,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(test_request_response),
 	    cmocka_unit_test(test_half_sent_and_slow),
 	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_queued_behind_slow_answers),
 	    cmocka_unit_test(test_client_limit_and_many),
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_subscribe_publish),

@@ -527,6 +527,45 @@ static void test_drift(void **state)
 	fw_diags_free(&d);
 }
 
+/* --keep-history: old generations go, but not while a change waits for
+ * confirm (its rollback target must stay), and never the live one. */
+static void test_history_limit(void **state)
+{
+	struct fake k = {0};
+	struct fw_backend be = {fake_apply, &k, NULL};
+	struct fw_state *st;
+	struct fw_engine *e;
+	struct fw_generation *v;
+	size_t n;
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(fw_state_open(dir, &st), 0);
+	assert_int_equal(fw_engine_new(st, &be, &e), 0);
+	fw_engine_set_history_limit(e, 2);
+	assert_int_equal(apply(e, POLICY("1"), 0, &gen), 0);
+	assert_int_equal(apply(e, POLICY("2"), 0, &gen), 0);
+	assert_int_equal(apply(e, POLICY("3"), 0, &gen), 0);
+	assert_int_equal(fw_state_list(st, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].generation, 2);
+	assert_int_equal(v[1].generation, 3);
+	free(v);
+	/* pending: nothing is pruned until the confirm (3 is the rollback target) */
+	assert_int_equal(apply(e, POLICY("4"), 60, &gen), 0);
+	assert_int_equal(fw_state_list(st, &v, &n), 0);
+	assert_int_equal(n, 3);
+	free(v);
+	assert_int_equal(fw_engine_confirm(e, &bob), 0);
+	assert_int_equal(fw_state_list(st, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].generation, 4);
+	free(v);
+	fw_engine_free(e);
+	fw_state_close(st);
+	free(k.ruleset);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +573,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drift, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
