@@ -1,6 +1,6 @@
 #!/bin/bash
 # Forwarding rate through a firewall namespace whose tenant allowlist set
-# (the compiled `ip saddr . ip daddr . meta l4proto . th dport` interval set
+# (the compiled `ip saddr . ip daddr . meta l4proto . th dport` hash set
 # of one zone pair) has 10, 1,000 or 100,000 entries, side by side in one
 # run. Not a test: run by hand (root), figures go to docs/performance.md.
 #
@@ -39,10 +39,10 @@ set -euo pipefail
 build="$(cd "${1:?usage: forward_rate.sh BUILD_DIR [ROUNDS] [SECONDS]}" && pwd)"
 rounds="${2:-15}" seconds="${3:-1}"
 configs=(none 10 1000 100000)
-# FR_HASH=1 adds "100000h": the same 100,000 entries in a set without
-# `flags interval` (a hash set: what exact host-pair entries could use; not
-# what the compiler makes today)
-[ "${FR_HASH:-0}" = 0 ] || configs+=(100000h)
+# FR_INTERVAL=1 adds "100000i": the same 100,000 entries in a set with
+# `flags interval` (the kernel's pipapo: what the compiler made for exact
+# host pairs before they went to hash sets)
+[ "${FR_INTERVAL:-0}" = 0 ] || configs+=(100000i)
 [ "$(id -u)" -eq 0 ] || { echo "forward_rate: run as root (network namespaces)" >&2; exit 1; }
 blaster="$build/bench/udp_blast"
 for t in "$blaster" "$build/fwctl"; do
@@ -122,15 +122,15 @@ lab() { # lab CONFIG
 	ip -n "$p-$c-dst" route add default via 10.31.0.1
 	case "$c" in
 	none) return ;;
-	*h) sed '/set za.zb.4p {/,/}/{/flags interval/d}' "$tmp/rate${c%h}.nft" >"$tmp/rate$c.nft" ;;
+	*i) sed '/set za.zb.4px {/,/}/s/^\t\ttype .*/&\n\t\tflags interval/' "$tmp/rate${c%i}.nft" >"$tmp/rate$c.nft" ;;
 	*)
 		gen "$c" >"$tmp/rate$c.yaml"
 		"$build/fwctl" compile "$tmp/rate$c.yaml" >"$tmp/rate$c.nft"
 		;;
 	esac
 	in_ns "$c" fw nft -f "$tmp/rate$c.nft"
-	got="$(in_ns "$c" fw nft list set inet fwd_rate za.zb.4p | grep -c 'comment "')"
-	[ "$got" -eq "${c%h}" ] || { echo "forward_rate: $c: the set has $got entries" >&2; exit 1; }
+	got="$(in_ns "$c" fw nft list set inet fwd_rate za.zb.4px | grep -c 'comment "')"
+	[ "$got" -eq "${c%i}" ] || { echo "forward_rate: $c: the set has $got entries" >&2; exit 1; }
 	# a sink on dst, so it answers nothing (no ICMP port unreachable)
 	in_ns "$c" dst taskset -c 1 "$blaster" recv 10.31.0.2 5201 3600 >/dev/null 2>&1 &
 }
@@ -159,7 +159,7 @@ tcp_run() { # tcp_run CONFIG: Mbit/s of one iperf3 stream, at the receiver
 for c in "${configs[@]}"; do
 	[ "$c" = none ] && continue
 	udp_run "$c" >/dev/null
-	hits="$(in_ns "$c" fw nft get element inet fwd_rate za.zb.4p \
+	hits="$(in_ns "$c" fw nft get element inet fwd_rate za.zb.4px \
 		'{ 10.30.0.2 . 10.31.0.2 . udp . 5201 }' | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')"
 	echo "forward_rate: entries $c: the measured element counted ${hits:-no} packets"
 done

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Plan emission: per tenant an `inet fwd_<tenant>` table (zone dispatch by
- * verdict map, allowlists as concatenated interval sets, management input,
+ * verdict map, allowlists as concatenated sets: hash sets for exact entries,
+ * interval sets for ranges; management input,
  * NAT), a `bridge fwd_<tenant>_l2` table for isolated zones, and one
  * appliance-wide `inet fwd_base` table that drops whatever no tenant owns.
  * See docs/architecture.md for the packet path.
@@ -49,16 +50,26 @@ static int cmp_box(const void *a, const void *b)
 	return c;
 }
 
-/* Emit a cover as a set. in: input sets have no destination key. Returns
- * whether a set was created (an empty cover makes none). */
-bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
+/* Is every field of the box one value? (in: input sets have no
+ * destination; without ports the set has no port field.) */
+static bool box_exact(const struct cover *c, const struct box *x, bool in)
+{
+	return !memcmp(x->s_lo, x->s_hi, c->alen) && (in || !memcmp(x->d_lo, x->d_hi, c->alen)) &&
+	       x->p_lo == x->p_hi && (!c->ports || x->port_lo == x->port_hi);
+}
+
+/* One of a cover's sets: its exact boxes (a hash set) or the others (an
+ * interval set), in the cover's sorted order. Returns whether it was made. */
+static bool emit_part(struct pb *b, const struct cover *c, const char *name, bool in, bool exact)
 {
 	enum fw_key k[FW_MAX_CONCAT];
 	uint8_t n = 0;
 	enum fw_key ak = c->alen == 4 ? FW_KEY_IPV4 : FW_KEY_IPV6;
-	size_t set;
+	size_t set, count = 0;
 
-	if (c->n == 0)
+	for (size_t i = 0; i < c->n; i++)
+		count += box_exact(c, &c->v[i], in) == exact;
+	if (count == 0)
 		return false;
 	k[n++] = ak;
 	if (!in)
@@ -66,17 +77,19 @@ bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 	k[n++] = FW_KEY_PROTO;
 	if (c->ports)
 		k[n++] = FW_KEY_PORT;
-	set = pb_set(b, name, k, n, true, false);
+	set = pb_set(b, name, k, n, !exact, false);
 	/* Every allowlist element counts its hits: `fwctl counters` sums them
 	 * per policy rule, and element deltas keep the others counting. */
 	if (!b->err)
 		b->plan->tables[b->t].sets[set].counter = true;
-	qsort(c->v, c->n, sizeof(*c->v), cmp_box);
 	for (size_t i = 0; i < c->n && !b->err; i++) {
 		const struct box *x = &c->v[i];
-		struct fw_elem *e = pb_elem(b, set);
+		struct fw_elem *e;
 		uint8_t m = 0;
 
+		if (box_exact(c, x, in) != exact)
+			continue;
+		e = pb_elem(b, set);
 		if (!e)
 			break;
 		e->key[m++] = val_addr_range(c->alen, x->s_lo, x->s_hi);
@@ -87,8 +100,31 @@ bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
 			e->key[m++] = val_port_range(x->port_lo, x->port_hi);
 		e->origin = x->origin;
 	}
-	/* The index no longer matches the sorted order; covers are done. */
 	return true;
+}
+
+/* Emit a cover as up to two sets: its single-value boxes in a hash set
+ * NAME COVER_SUFFIX(COVER_EXACT) and the others in an interval set NAME.
+ * The kernel's concatenated interval sets (pipapo) cost more per packet
+ * the more entries they hold, a hash set does not; the cover is already
+ * disjoint, so a packet matches in at most one of them. in: input sets
+ * have no destination key. Returns the COVER_* parts made (an empty cover
+ * makes none). */
+unsigned emit_cover(struct pb *b, struct cover *c, const char *name, bool in)
+{
+	char xname[FW_OBJ_NAME_MAX];
+	unsigned made = 0;
+
+	if (c->n == 0)
+		return 0;
+	qsort(c->v, c->n, sizeof(*c->v), cmp_box);
+	/* The index no longer matches the sorted order; covers are done. */
+	snprintf(xname, sizeof(xname), "%s%s", name, COVER_SUFFIX(COVER_EXACT));
+	if (emit_part(b, c, xname, in, true))
+		made |= COVER_EXACT;
+	if (emit_part(b, c, name, in, false))
+		made |= COVER_INTERVAL;
+	return made;
 }
 
 /* "ct state established,related accept" / "ct state invalid drop" */
@@ -160,10 +196,11 @@ void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
 			const enum fw_sel *sel;
 			uint8_t n;
 
+			unsigned made;
+
 			snprintf(name, sizeof(name), "%s.%d%s", prefix, fam ? 6 : 4,
 			         ports ? "p" : "a");
-			if (!emit_cover(b, c, name, in))
-				continue;
+			made = emit_cover(b, c, name, in);
 			if (in) {
 				sel = fam ? SEL_IN6P : SEL_IN4P;
 				n = ports ? 3 : 2;
@@ -171,15 +208,23 @@ void lookup_rules(struct pb *b, struct flows *f, const char *prefix, bool in,
 				sel = fam ? SEL_FWD6P : SEL_FWD4P;
 				n = ports ? 4 : 3;
 			}
-			struct fw_plan_rule *r = pb_rule(b, origin);
-			if (dnat)
-				pb_bits(b, r, FW_SEL_CT_STATUS, true, FW_CT_STATUS_DNAT, 0);
-			pb_lookup(b, r, sel, n, false, false, name);
-			if (count)
-				pb_counter(b, r);
-			if (log)
-				pb_log(b, r, logp);
-			pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+			/* The hash set first: most entries are host pairs. */
+			for (unsigned part = COVER_EXACT; part <= COVER_INTERVAL; part <<= 1) {
+				char set[sizeof(name) + 1];
+
+				if (!(made & part))
+					continue;
+				snprintf(set, sizeof(set), "%s%s", name, COVER_SUFFIX(part));
+				struct fw_plan_rule *r = pb_rule(b, origin);
+				if (dnat)
+					pb_bits(b, r, FW_SEL_CT_STATUS, true, FW_CT_STATUS_DNAT, 0);
+				pb_lookup(b, r, sel, n, false, false, set);
+				if (count)
+					pb_counter(b, r);
+				if (log)
+					pb_log(b, r, logp);
+				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+			}
 		}
 	}
 }

@@ -59,7 +59,12 @@ void flows_free(struct tenant_flows *tf);
 
 /* Emission helpers shared by compile.c, compile_nat.c and compile_l2.c. */
 struct pb;
-bool emit_cover(struct pb *b, struct cover *c, const char *name, bool in);
+/* emit_cover's parts: a cover's exact boxes go to a hash set NAME "x",
+ * the others to an interval set NAME. */
+#define COVER_EXACT        1u
+#define COVER_INTERVAL     2u
+#define COVER_SUFFIX(part) ((part) == COVER_EXACT ? "x" : "")
+unsigned emit_cover(struct pb *b, struct cover *c, const char *name, bool in);
 void ct_rules(struct pb *b);
 void nd_rules(struct pb *b);
 void deny_rule(struct pb *b, const struct fw_tenant *t, const char *where);

@@ -54,6 +54,48 @@ static void emit_mac_binding(struct pb *b, const struct fw_tenant *t)
 	}
 }
 
+/* An isolated zone's lookups in one ports set NAME SUFFIX: the flow, and
+ * its replies, but never a new TCP connection (SYN without ACK) from the
+ * server side. */
+static void iso_ports_rules(struct pb *b, int fam, const char *name, const char *suffix)
+{
+	/* Clients use ephemeral ports: a reply to a low port is not one. */
+	struct fw_val tcp = val_u8(6), udp = val_u8(17), ephemeral = val_port_range(1024, 65535);
+	char set[FW_OBJ_NAME_MAX + 1];
+	struct fw_plan_rule *r;
+
+	snprintf(set, sizeof(set), "%s%s", name, suffix);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 4, false, false, set);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_cmp(b, r, FW_SEL_L4PROTO, false, &tcp);
+	pb_cmp(b, r, FW_SEL_TH_DPORT, false, &ephemeral);
+	pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
+	pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK, FW_TCP_SYN);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
+	pb_cmp(b, r, FW_SEL_TH_DPORT, false, &ephemeral);
+	pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+}
+
+/* The same for a set without ports: the flow and its reversed tuple. */
+static void iso_any_rules(struct pb *b, int fam, const char *name, const char *suffix)
+{
+	char set[FW_OBJ_NAME_MAX + 1];
+	struct fw_plan_rule *r;
+
+	snprintf(set, sizeof(set), "%s%s", name, suffix);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 3, false, false, set);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+	r = pb_rule(b, NULL);
+	pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 3, false, false, set);
+	pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
+}
+
 void emit_l2(struct pb *b, struct tenant_flows *tf)
 {
 	const struct fw_tenant *t = tf->t;
@@ -115,40 +157,20 @@ void emit_l2(struct pb *b, struct tenant_flows *tf)
 			lookup_rules(b, &k->f, cname, false, k->origin, true, k->log, logp, false);
 		}
 		/* No conntrack on bridges everywhere: allow a flow's replies by
-		 * looking the reversed tuple up in the same set, but never a new
-		 * TCP connection (SYN without ACK) from the server side. */
+		 * looking the reversed tuple up in the same sets. */
 		for (int fam = 0; fam < 2; fam++) {
-			/* Clients use ephemeral ports: a reply to a low port is not one. */
-			struct fw_val tcp = val_u8(6), udp = val_u8(17),
-			              ephemeral = val_port_range(1024, 65535);
+			unsigned made;
 
 			snprintf(set, sizeof(set), "%s.%dp", zn->name, fam ? 6 : 4);
-			if (emit_cover(b, &f->p[fam], set, false)) {
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 4, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_cmp(b, r, FW_SEL_L4PROTO, false, &tcp);
-				pb_cmp(b, r, FW_SEL_TH_DPORT, false, &ephemeral);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
-				pb_bits(b, r, FW_SEL_TCP_FLAGS, true, FW_TCP_SYN | FW_TCP_ACK,
-				        FW_TCP_SYN);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_cmp(b, r, FW_SEL_L4PROTO, false, &udp);
-				pb_cmp(b, r, FW_SEL_TH_DPORT, false, &ephemeral);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 4, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-			}
+			made = emit_cover(b, &f->p[fam], set, false);
+			for (unsigned part = COVER_EXACT; part <= COVER_INTERVAL; part <<= 1)
+				if (made & part)
+					iso_ports_rules(b, fam, set, COVER_SUFFIX(part));
 			snprintf(set, sizeof(set), "%s.%da", zn->name, fam ? 6 : 4);
-			if (emit_cover(b, &f->a[fam], set, false)) {
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_FWD6P : SEL_FWD4P, 3, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-				r = pb_rule(b, NULL);
-				pb_lookup(b, r, fam ? SEL_REV6P : SEL_REV4P, 3, false, false, set);
-				pb_verdict(b, r, FW_VERDICT_ACCEPT, NULL);
-			}
+			made = emit_cover(b, &f->a[fam], set, false);
+			for (unsigned part = COVER_EXACT; part <= COVER_INTERVAL; part <<= 1)
+				if (made & part)
+					iso_any_rules(b, fam, set, COVER_SUFFIX(part));
 		}
 		deny_rule(b, t, name);
 	}

@@ -73,16 +73,45 @@ static void test_forward_pair(void **state)
 	compile(&c, HEAD "rules:\n  - {id: r1, from: h1, to: h2, allow: [ssh, ping]}\n");
 	assert_has(c.text, "\"vlan10\" . \"vlan20\" : jump a.b");
 	assert_has(c.text,
-	           "set a.b.4p {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n"
-	           "\t\tflags interval\n\t\tcounter\n\t\telements = {\n"
+	           "set a.b.4px {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n"
+	           "\t\tcounter\n\t\telements = {\n"
 	           "\t\t\t10.0.10.5 . 10.0.20.5 . tcp . 22 comment \"r1\"\n");
 	assert_has(c.text, "10.0.10.5 . 10.0.20.5 . icmp comment \"r1\"");
 	assert_has(
 	    c.text,
-	    "\tchain a.b {\n\t\tip saddr . ip daddr . meta l4proto . th dport @a.b.4p accept\n"
-	    "\t\tip saddr . ip daddr . meta l4proto @a.b.4a accept\n\t}");
+	    "\tchain a.b {\n\t\tip saddr . ip daddr . meta l4proto . th dport @a.b.4px accept\n"
+	    "\t\tip saddr . ip daddr . meta l4proto @a.b.4ax accept\n\t}");
+	/* Only host pairs: no interval sets. */
+	assert_null(strstr(c.text, "set a.b.4p {"));
+	assert_null(strstr(c.text, "set a.b.4a {"));
 	/* h1 has IPv6 but h2 does not: no IPv6 set. */
 	assert_null(strstr(c.text, "a.b.6p"));
+	assert_string_equal(c.diags, "");
+	release(&c);
+}
+
+/* Exact entries go to a hash set, ranges to an interval set: the hash set
+ * is looked up first, with the same statements. */
+static void test_exact_and_interval_sets(void **state)
+{
+	struct compiled c;
+
+	(void)state;
+	compile(&c, HEAD "rules:\n  - {id: r1, from: h1, to: h2, allow: ssh}\n"
+	                 "  - {id: r2, from: a, to: h2, allow: [https, tcp/8000-8010]}\n");
+	assert_has(c.text,
+	           "set a.b.4px {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n"
+	           "\t\tcounter\n\t\telements = {\n"
+	           "\t\t\t10.0.10.5 . 10.0.20.5 . tcp . 22 comment \"r1\"\n\t\t}\n");
+	assert_has(c.text,
+	           "set a.b.4p {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n"
+	           "\t\tflags interval\n\t\tcounter\n\t\telements = {\n");
+	assert_has(c.text, "10.0.10.0/24 . 10.0.20.5 . tcp . 443 comment \"r2\"");
+	assert_has(c.text, "10.0.10.0/24 . 10.0.20.5 . tcp . 8000-8010 comment \"r2\"");
+	assert_has(
+	    c.text,
+	    "\tchain a.b {\n\t\tip saddr . ip daddr . meta l4proto . th dport @a.b.4px accept\n"
+	    "\t\tip saddr . ip daddr . meta l4proto . th dport @a.b.4p accept\n\t}");
 	assert_string_equal(c.diags, "");
 	release(&c);
 }
@@ -110,7 +139,7 @@ static void test_isolation_bridge(void **state)
 	assert_has(c.text, "ip daddr 10.0.20.0/24 jump iso.b");
 	assert_has(c.text, "10.0.20.5 . 10.0.20.6 . tcp . 1433 comment \"r1\"");
 	assert_has(c.text, "meta l4proto tcp th dport 1024-65535 ip daddr . ip saddr . meta "
-	                   "l4proto . th sport @b.4p tcp "
+	                   "l4proto . th sport @b.4px tcp "
 	                   "flags & (syn | ack) != syn accept");
 	release(&c);
 }
@@ -250,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_forward_pair),
+	    cmocka_unit_test(test_exact_and_interval_sets),
 	    cmocka_unit_test(test_counter_and_log),
 	    cmocka_unit_test(test_isolation_bridge),
 	    cmocka_unit_test(test_no_isolation_no_bridge_table),
