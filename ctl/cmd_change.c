@@ -202,8 +202,6 @@ static int rule_options(int argc, char **argv, bool add, struct fwp_request *req
 
 	optind = 0;
 	while (r == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
-		unsigned long s;
 
 		if (!add && c != 'c' && c != 'F' && c != 'a')
 			return rule_usage();
@@ -230,14 +228,8 @@ static int rule_options(int argc, char **argv, bool add, struct fwp_request *req
 			ru->before = optarg;
 			break;
 		case 'c':
-			s = strtoul(optarg, &end, 10);
-			if (*end || s < 1 || s > FWP_MAX_CONFIRM) {
-				fprintf(stderr,
-				        "fwctl rule: --confirm takes seconds from 1 to %d\n",
-				        FWP_MAX_CONFIRM);
+			if (ctl_parse_confirm("rule", optarg, &req->confirm) < 0)
 				return EXIT_USAGE;
-			}
-			req->confirm = (uint32_t)s;
 			break;
 		case 'F':
 			req->force = true;
@@ -303,17 +295,11 @@ int cmd_history_one(struct ctl *ctl, const char *generation)
 {
 	struct fwp_request req = {.command = FWP_HISTORY};
 	json_t *resp = NULL, *res = NULL, *g, *diff;
-	unsigned long long n;
-	char *end, when[64];
+	char when[64];
 	int code;
 
-	n = strtoull(generation, &end, 10);
-	if (*end || n == 0 || generation[0] < '0' || generation[0] > '9') {
-		fprintf(stderr, "fwctl history: expected a generation number, found '%s'\n",
-		        generation);
+	if (ctl_parse_generation("history", generation, &req.generation) < 0)
 		return EXIT_USAGE;
-	}
-	req.generation = n;
 	code = ctl_simple(ctl, &req, &resp, &res);
 	if (res) {
 		time_t t;

@@ -209,18 +209,10 @@ int cmd_apply(struct ctl *ctl, int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "c:", opts, NULL)) != -1) {
-		char *end;
-		unsigned long s;
 		switch (c) {
 		case 'c':
-			s = strtoul(optarg, &end, 10);
-			if (*end || s < 1 || s > FWP_MAX_CONFIRM) {
-				fprintf(stderr,
-				        "fwctl apply: --confirm takes seconds from 1 to %d\n",
-				        FWP_MAX_CONFIRM);
+			if (ctl_parse_confirm("apply", optarg, &req.confirm) < 0)
 				return EXIT_USAGE;
-			}
-			req.confirm = (uint32_t)s;
 			break;
 		case 'f':
 			req.force = true;
@@ -312,17 +304,8 @@ int cmd_rollback(struct ctl *ctl, int argc, char **argv)
 		                "[GENERATION]\n");
 		return EXIT_USAGE;
 	}
-	if (argc == 1) {
-		char *end;
-		unsigned long long g = strtoull(argv[0], &end, 10);
-		if (*end || g == 0) {
-			fprintf(stderr,
-			        "fwctl rollback: expected a generation number, found '%s'\n",
-			        argv[0]);
-			return EXIT_USAGE;
-		}
-		req.generation = g;
-	}
+	if (argc == 1 && ctl_parse_generation("rollback", argv[0], &req.generation) < 0)
+		return EXIT_USAGE;
 	if (ctl_origin("rollback", from, &req) < 0)
 		return EXIT_USAGE;
 	code = simple(ctl, &req, &resp, &res);

@@ -220,8 +220,7 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "ft:n:", opts, NULL)) != -1) {
-		char *end;
-		unsigned long n;
+		unsigned long long n;
 		switch (c) {
 		case 'f':
 			req.follow = true;
@@ -230,10 +229,7 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 			req.tenant = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' ||
-			    n > FWP_MAX_LOGS) {
+			if (!ctl_parse_number(optarg, 0, FWP_MAX_LOGS, &n)) {
 				fprintf(stderr, "fwctl logs: -n takes records from 0 to %d\n",
 				        FWP_MAX_LOGS);
 				return EXIT_USAGE;

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "fwd/diag.h"
 
@@ -41,6 +42,13 @@ struct fwp_request;
 int ctl_origin(const char *cmd, const char *from_address, struct fwp_request *req);
 /* What an apply or rollback cut or overrode, from its result. */
 void ctl_print_change(json_t *res);
+
+/* Numbers on the command line (ctl/args.c): a whole decimal number in
+ * [lo, hi], nothing else. The two wrappers print the usage error. */
+bool ctl_parse_number(const char *s, unsigned long long lo, unsigned long long hi,
+                      unsigned long long *ret);
+int ctl_parse_confirm(const char *command, const char *arg, uint32_t *ret);
+int ctl_parse_generation(const char *command, const char *arg, uint64_t *ret);
 
 /* Send one request, wait for its response (ctl/client.c). Returns 0 and a
  * parsed response, or a negative errno (message on stderr). */

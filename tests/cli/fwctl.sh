@@ -140,5 +140,21 @@ expect_exit 0 "$fwctl" --help
 grep -q "explain PATH FROM TO SERVICE" "$tmp/out" && ok || bad "--help text"
 expect_exit 0 "$fwctl" --version
 
+# Numbers on the command line: refused before any daemon is asked, with
+# the same message wherever the option appears.
+usage_error() { # MESSAGE ARGS...
+	local want="$1"
+	shift
+	expect_exit 2 "$fwctl" --socket "$tmp/no-daemon.sock" "$@"
+	[ "$(cat "$tmp/err")" = "$want" ] && ok || bad "fwctl $*: $(cat "$tmp/err")"
+}
+usage_error "fwctl apply: --confirm takes seconds from 1 to 3600" apply --confirm 0 x.yaml
+usage_error "fwctl apply: --confirm takes seconds from 1 to 3600" apply --confirm " 5" x.yaml
+usage_error "fwctl apply: --confirm takes seconds from 1 to 3600" apply --confirm 3601 x.yaml
+usage_error "fwctl rule: --confirm takes seconds from 1 to 3600" rule del acme r1 --confirm -1
+usage_error "fwctl rollback: expected a generation number, found '+3'" rollback +3
+usage_error "fwctl history: expected a generation number, found '0'" history 0
+usage_error "fwctl logs: -n takes records from 0 to 1024" logs -n 1025
+
 echo "fwctl: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -32,33 +32,8 @@ RANDOM="$seed"
 FWLAB_PREFIX="fwcrash$$" FWLAB_BUILD="$build"
 # shellcheck source=tests/support/fwlab.sh
 . "$src/tests/support/fwlab.sh"
-ref="fwcrash$$-ref"
-tmp="$(mktemp -d)"
-state="$tmp/state" sock="$tmp/fwd.sock" log="$tmp/fwd.log"
-cleanup() {
-	fwlab_down
-	ip netns del "$ref" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT # a timeout or ^C cleans up too
-if ! ip netns add "$ref" 2>/dev/null; then
-	echo "SKIP: crash: no network namespaces"
-	exit 77
-fi
-fwlab_up traffic || { echo "crash: FAIL: cannot build the lab" >&2; exit 1; }
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "crash: FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-die() {
-	bad "$*"
-	echo "crash: $pass passed, $fail failed"
-	exit 1
-}
+fwlab_test_begin crash
+fwlab_up traffic || die "cannot build the lab"
 fwctl() { "$build/fwctl" --socket "$sock" "$@"; }
 ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 # kill_during DELAY_US PID CMD...: prints "EXIT MICROSECONDS" (tests/support)

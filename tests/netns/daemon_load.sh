@@ -26,33 +26,8 @@ clients="${LOAD_CLIENTS:-256}"
 FWLAB_PREFIX="fwload$$" FWLAB_BUILD="$build"
 # shellcheck source=tests/support/fwlab.sh
 . "$src/tests/support/fwlab.sh"
-ref="fwload$$-ref"
-tmp="$(mktemp -d)"
-state="$tmp/state" sock="$tmp/fwd.sock" log="$tmp/fwd.log"
-cleanup() {
-	fwlab_down
-	ip netns del "$ref" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT # a timeout or ^C cleans up too
-if ! ip netns add "$ref" 2>/dev/null; then
-	echo "SKIP: daemon_load: no network namespaces"
-	exit 77
-fi
-fwlab_up bare || { echo "daemon_load: FAIL: cannot create the namespace" >&2; exit 1; }
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "daemon_load: FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-die() {
-	bad "$*"
-	echo "daemon_load: $pass passed, $fail failed"
-	exit 1
-}
+fwlab_test_begin daemon_load
+fwlab_up bare || die "cannot create the namespace"
 driver="$build/tests/fwd_load"
 for t in "$driver" "$build/tests/ruleset_hash"; do
 	[ -x "$t" ] || die "$t is missing (build the project first)"

@@ -22,34 +22,8 @@ fi
 FWLAB_PREFIX="fwrtcp$$" FWLAB_BUILD="$build"
 # shellcheck source=tests/support/fwlab.sh
 . "$src/tests/support/fwlab.sh"
-tmp="$(mktemp -d)"
-state="$tmp/state" sock="$tmp/fwd.sock" log="$tmp/fwd.log"
-cleanup() {
-	fwlab_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT # a timeout or ^C cleans up too
-if ! fwlab_up traffic 2>"$tmp/up.err"; then
-	if grep -q "netns" "$tmp/up.err"; then
-		echo "SKIP: restart_tcp: no network namespaces"
-		exit 77
-	fi
-	echo "restart_tcp: FAIL: cannot build the lab: $(cat "$tmp/up.err")" >&2
-	exit 1
-fi
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "restart_tcp: FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-die() {
-	bad "$*"
-	echo "restart_tcp: $pass passed, $fail failed"
-	exit 1
-}
+fwlab_test_begin restart_tcp
+fwlab_up traffic 2>"$tmp/up.err" || die "cannot build the lab: $(cat "$tmp/up.err")"
 fwctl() { "$build/fwctl" --socket "$sock" "$@"; }
 [ -x "$build/tests/ruleset_hash" ] || die "$build/tests/ruleset_hash is missing (build the project first)"
 

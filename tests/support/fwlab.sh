@@ -157,3 +157,37 @@ fwlab_probe() {
 		echo closed
 	fi
 }
+
+# The common start of a test on this lab (crash.sh, daemon_load.sh,
+# restart_tcp.sh): ok/bad/die counters named after the test, $tmp with the
+# daemon's $state/$sock/$log paths, a reference namespace $ref for `nft -f`,
+# cleanup of all of it on exit, ^C or timeout. It skips (77) only when
+# `ip netns add` itself fails; any later error is the test's failure.
+fwlab_test_begin() { # fwlab_test_begin TEST_NAME
+	FWLAB_TEST="$1"
+	pass=0 fail=0
+	tmp="$(mktemp -d)"
+	state="$tmp/state" sock="$tmp/fwd.sock" log="$tmp/fwd.log"
+	ref="$FWLAB_PREFIX-ref"
+	trap fwlab_test_cleanup EXIT
+	trap 'exit 143' TERM INT
+	if ! ip netns add "$ref" 2>/dev/null; then
+		echo "SKIP: $FWLAB_TEST: no network namespaces"
+		exit 77
+	fi
+}
+fwlab_test_cleanup() {
+	fwlab_down
+	ip netns del "$ref" 2>/dev/null
+	rm -rf "$tmp"
+}
+ok() { pass=$((pass + 1)); }
+bad() {
+	echo "$FWLAB_TEST: FAIL: $*" >&2
+	fail=$((fail + 1))
+}
+die() {
+	bad "$*"
+	echo "$FWLAB_TEST: $pass passed, $fail failed"
+	exit 1
+}
