@@ -46,4 +46,7 @@ body = struct.pack("=BBH", 2, 0, 100) + attr(1, struct.pack(">HBB", 0x800, 2, 0)
     attr(4, struct.pack(">I", 7)) + attr(10, b"fwd:acme:deny:forward \0") + attr(9, ip)
 sys.stdout.buffer.write(struct.pack("=IHHII", 16 + len(body), 0x400, 0, 0, 0) + body)
 ' >"$work/nflog/syn"
+# Inputs that once crashed a target start every run, so a regression shows
+# at once rather than when the fuzzer happens on it again.
+cp "$root"/fuzz/regressions/nflog/* "$work/nflog/"
 run fuzz_nflog "$work/nflog" 4096

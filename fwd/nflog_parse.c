@@ -235,7 +235,9 @@ size_t fw_nflog_parse(const void *buf, size_t len, fw_nflog_cb cb, void *data,
 		size_t mlen = nlh->nlmsg_len, step;
 		struct fw_log_packet pkt;
 
-		if (mlen < sizeof(*nlh) || mlen > left)
+		/* libmnl walks attributes up to the padded end of a message,
+		 * so the padding must be inside what was read too. */
+		if (mlen < sizeof(*nlh) || MNL_ALIGN(mlen) > left)
 			break;
 		if (nlh->nlmsg_type == ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)) {
 			if (parse_packet(nlh, &pkt)) {
