@@ -36,12 +36,18 @@ static int finish(const struct ctl *ctl, json_t *resp, json_t **ok_result)
 	        json_string_value(json_object_get(e, "code")));
 	json_array_foreach(json_object_get(e, "diagnostics"), i, d)
 	{
-		fprintf(stderr, "%s:%lld:%lld: %s: %s\n",
-		        json_string_value(json_object_get(d, "file")),
-		        (long long)json_integer_value(json_object_get(d, "line")),
-		        (long long)json_integer_value(json_object_get(d, "column")),
-		        json_string_value(json_object_get(d, "severity")),
-		        json_string_value(json_object_get(d, "message")));
+		const char *file = json_string_value(json_object_get(d, "file"));
+
+		if (!file) /* the daemon's own (a backend's), as fw_diag_format says it */
+			fprintf(stderr, "fwd: %s: %s\n",
+			        json_string_value(json_object_get(d, "severity")),
+			        json_string_value(json_object_get(d, "message")));
+		else
+			fprintf(stderr, "%s:%lld:%lld: %s: %s\n", file,
+			        (long long)json_integer_value(json_object_get(d, "line")),
+			        (long long)json_integer_value(json_object_get(d, "column")),
+			        json_string_value(json_object_get(d, "severity")),
+			        json_string_value(json_object_get(d, "message")));
 	}
 	return EXIT_ERRORS;
 }
@@ -125,6 +131,7 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(t, "rules")));
 		}
 		print_drift(json_object_get(res, "drift"));
+		ctl_print_git(json_object_get(res, "git")); /* none: fwd follows no repository */
 	}
 	json_decref(resp);
 	return code;
@@ -363,6 +370,12 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 	code = simple(ctl, &req, &resp, &res);
 	json_array_foreach(res ? json_object_get(res, "tables") : NULL, i, t)
 	    fputs(json_string_value(json_object_get(t, "ruleset")), stdout);
+	/* the tenants' bridges, ports and VLANs (older daemons send none) */
+	json_array_foreach(res ? json_object_get(res, "l2") : NULL, i, t)
+	    fputs(json_string_value(json_object_get(t, "text")), stdout);
+	/* the tenants' WireGuard interfaces and peers */
+	json_array_foreach(res ? json_object_get(res, "vpn") : NULL, i, t)
+	    fputs(json_string_value(json_object_get(t, "text")), stdout);
 	json_decref(resp);
 	return code;
 }

@@ -38,6 +38,18 @@ static void usage(FILE *f)
 	      "                                    zone, host and rule; -f: follow new ones\n"
 	      "  counters [TENANT]                 packets and bytes each rule and each default\n"
 	      "                                    drop matched, by id and file:line\n"
+	      "  vpn status [TENANT]               WireGuard peers: latest handshake, bytes,\n"
+	      "                                    endpoint, by user and site\n"
+	      "  vpn user add NAME [--group G]... [--address A|auto] [--pubkey K]\n"
+	      "           [--out FILE.conf|.png] [--tenant T]  add a VPN user and apply; with\n"
+	      "                                    no --pubkey: its keys and client config\n"
+	      "  vpn user del NAME [--tenant T]    remove a VPN user, apply\n"
+	      "  vpn site add NAME --pubkey K --network CIDR... [--endpoint H:P]\n"
+	      "           [--keepalive S] [--tenant T]  add a site-to-site peer, apply\n"
+	      "  vpn site del NAME [--tenant T]    remove a site, apply\n"
+	      "  vpn list [TENANT]                 VPN users (addresses, groups) and sites\n"
+	      "  sync [--commit SHA] [--wait]      apply the git branch's tip now (fetched\n"
+	      "                                    first); --wait: until its health checks end\n"
 	      "\n"
 	      "FROM and TO: a host, an address, internet, firewall, vpn:USER, site:NAME,\n"
 	      "optionally TENANT/NAME when several tenants are loaded. SERVICE: a service\n"
@@ -114,7 +126,7 @@ int main(int argc, char **argv)
 	    {"status", cmd_status},     {"apply", cmd_apply},       {"confirm", cmd_confirm},
 	    {"rollback", cmd_rollback}, {"history", cmd_history},   {"show", cmd_show},
 	    {"logs", cmd_logs},         {"counters", cmd_counters}, {"diff", cmd_diff},
-	    {"rule", cmd_rule},
+	    {"rule", cmd_rule},         {"vpn", cmd_vpn_all},       {"sync", cmd_sync},
 	};
 	for (size_t i = 0; i < sizeof(daemon_cmds) / sizeof(daemon_cmds[0]); i++)
 		if (!strcmp(cmd, daemon_cmds[i].name))

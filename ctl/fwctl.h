@@ -34,6 +34,12 @@ int cmd_history(struct ctl *ctl, int argc, char **argv);
 int cmd_show(struct ctl *ctl, int argc, char **argv);
 int cmd_logs(struct ctl *ctl, int argc, char **argv);     /* ctl/cmd_logs.c */
 int cmd_counters(struct ctl *ctl, int argc, char **argv); /* ctl/cmd_counters.c */
+int cmd_vpn(struct ctl *ctl, int argc, char **argv);      /* ctl/cmd_vpn.c */
+int cmd_sync(struct ctl *ctl, int argc, char **argv);     /* ctl/cmd_sync.c */
+/* vpn user|site add|del, vpn list, else cmd_vpn (ctl/cmd_vpn_user.c) */
+int cmd_vpn_all(struct ctl *ctl, int argc, char **argv);
+/* The "git" object of a status result as text lines (ctl/cmd_sync.c). */
+void ctl_print_git(json_t *git);
 
 /* The lockout guard (ctl/guard.c): where the engineer is, from
  * --from-address (may be NULL) or $SSH_CONNECTION, into req->origin;

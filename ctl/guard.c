@@ -11,35 +11,8 @@
 #include <string.h>
 
 #include "fwctl.h"
+#include "fwd/origin.h"
 #include "fwd/proto.h"
-
-/* An address as ssh or an engineer writes it: a v4-mapped IPv6 address is
- * the IPv4 one, a link-local scope ("%eth0") is dropped. Returns the
- * family (4 or 6) or 0. */
-static uint8_t parse_addr(const char *s, size_t len, uint8_t out[16])
-{
-	char buf[INET6_ADDRSTRLEN + 1];
-	const char *pct = memchr(s, '%', len);
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (pct)
-		len = (size_t)(pct - s);
-	if (len == 0 || len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, buf, out) == 1)
-		return 4;
-	if (inet_pton(AF_INET6, buf, out) != 1)
-		return 0;
-	if (!memcmp(out, mapped, sizeof(mapped))) {
-		memmove(out, out + 12, 4);
-		memset(out + 4, 0, 12);
-		return 4;
-	}
-	return 6;
-}
 
 static int parse_port(const char *s, uint16_t *ret)
 {
@@ -55,45 +28,9 @@ static int parse_port(const char *s, uint16_t *ret)
 	return 0;
 }
 
-/* TO[:PORT]: "203.0.113.11", "203.0.113.11:2222", "[2001:db8::1]:22",
- * "2001:db8::1" (an IPv6 address without brackets has no port). */
-static int parse_to(const char *s, struct fw_mgmt_origin *o)
-{
-	const char *colon = strrchr(s, ':'), *close;
-	uint8_t family;
-
-	if (s[0] == '[') {
-		if (!(close = strchr(s, ']')))
-			return -EINVAL;
-		family = parse_addr(s + 1, (size_t)(close - s - 1), o->to);
-		if (close[1] && (close[1] != ':' || parse_port(close + 2, &o->port) < 0))
-			return -EINVAL;
-	} else if (colon && strchr(s, ':') == colon) {
-		family = parse_addr(s, (size_t)(colon - s), o->to);
-		if (parse_port(colon + 1, &o->port) < 0)
-			return -EINVAL;
-	} else {
-		family = parse_addr(s, strlen(s), o->to);
-	}
-	if (family != o->family)
-		return -EINVAL;
-	o->has_to = true;
-	return 0;
-}
-
-/* --from-address ADDR[,TO[:PORT]] */
-static int parse_from_option(const char *s, struct fw_mgmt_origin *o)
-{
-	const char *comma = strchr(s, ',');
-	size_t len = comma ? (size_t)(comma - s) : strlen(s);
-
-	memset(o, 0, sizeof(*o));
-	if (!(o->family = parse_addr(s, len, o->from)))
-		return -EINVAL;
-	return comma ? parse_to(comma + 1, o) : 0;
-}
-
-/* $SSH_CONNECTION: "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT". */
+/* $SSH_CONNECTION: "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT". Addresses
+ * as ssh writes them, and --from-address ADDR[,TO[:PORT]]: policy/origin.c
+ * (fwd --git-mgmt-from takes the same). */
 static int parse_ssh_connection(const char *s, struct fw_mgmt_origin *o)
 {
 	char f[4][INET6_ADDRSTRLEN + 16];
@@ -104,9 +41,10 @@ static int parse_ssh_connection(const char *s, struct fw_mgmt_origin *o)
 	if (strlen(s) > 4 * INET6_ADDRSTRLEN ||
 	    sscanf(s, "%61s %61s %61s %61s %c", f[0], f[1], f[2], f[3], &extra) != 4)
 		return -EINVAL;
-	if (!(o->family = parse_addr(f[0], strlen(f[0]), o->from)) ||
+	if (!(o->family = fw_origin_addr_parse(f[0], strlen(f[0]), o->from)) ||
 	    parse_port(f[1], &client_port) < 0 ||
-	    parse_addr(f[2], strlen(f[2]), o->to) != o->family || parse_port(f[3], &o->port) < 0)
+	    fw_origin_addr_parse(f[2], strlen(f[2]), o->to) != o->family ||
+	    parse_port(f[3], &o->port) < 0)
 		return -EINVAL;
 	o->has_to = true;
 	return 0;
@@ -117,7 +55,7 @@ int ctl_origin(const char *cmd, const char *from_address, struct fwp_request *re
 	const char *ssh = getenv("SSH_CONNECTION");
 
 	if (from_address) {
-		if (parse_from_option(from_address, &req->origin) < 0) {
+		if (fw_origin_parse(from_address, &req->origin) < 0) {
 			fprintf(stderr,
 			        "fwctl %s: --from-address takes ADDRESS[,TO[:PORT]] (IPv6 with a "
 			        "port: [TO]:PORT), found '%s'\n",

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer target: any bytes through the loader, checker, compiler, renderer. */
+/* libFuzzer target: any bytes through the loader, checker, compiler, renderer
+ * and the `expect:` entries' proof. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "fwd/diag.h"
+#include "fwd/expect.h"
 #include "fwd/plan.h"
 #include "fwd/policy.h"
 
@@ -19,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (policy_load_buffer("fuzz.yaml", (const char *)data, size, &d, &p) == 0) {
 		if (plan_compile(p, &d, &plan) == 0) {
 			free(plan_render(plan));
+			policy_check_expectations(p, plan, &d);
 			plan_free(plan);
 		}
 		policy_free(p);

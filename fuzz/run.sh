@@ -7,7 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-60}"
 build="$root/build-fuzz"
 CC=clang cmake -S "$root" -B "$build" -DFWD_FUZZ=ON -DFWD_TESTS=OFF >/dev/null
-cmake --build "$build" --target fuzz_policy fuzz_proto fuzz_nflog fuzz_edit -j"$(nproc)" >/dev/null
+cmake --build "$build" --target fuzz_policy fuzz_proto fuzz_nflog fuzz_edit fuzz_sshsig \
+	-j"$(nproc)" >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -50,3 +51,18 @@ sys.stdout.buffer.write(struct.pack("=IHHII", 16 + len(body), 0x400, 0, 0, 0) + 
 # at once rather than when the fuzzer happens on it again.
 cp "$root"/fuzz/regressions/nflog/* "$work/nflog/"
 run fuzz_nflog "$work/nflog" 4096
+# Commit verification: a signature git stores, ssh-keygen's (mode 0), its
+# blob (mode 1), an allowed-signers file (mode 2).
+mkdir -p "$work/sshsig"
+sig='-----BEGIN SSH SIGNATURE-----
+U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg4CUfwpuBrEVlMJaO5FKagRLxH6
+SUml5/v3XtdErf79MAAAADZ2l0AAAAAAAAAAZzaGE1MTIAAABTAAAAC3NzaC1lZDI1NTE5
+AAAAQCd5Kf45J7TUMtYwtA2zS3pfhx8kSpHSuibv4Q0E3x7AOUMLstl7nzJUxBFi1c1/nR
+02hxmXaa99K4jAWncGnwo=
+-----END SSH SIGNATURE-----'
+printf '\0%s' "$sig" >"$work/sshsig/armored"
+{ printf '\1'; sed '1d;$d' <<<"$sig" | base64 -d; } >"$work/sshsig/blob"
+printf '\2%s\n%s\n' 'alice@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOAlH8KbgaxFZTCWjuRSmoES8R+klJpef7917XRK3+/T' \
+	'ops namespaces="git",valid-before="20991231Z" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOAlH8KbgaxFZTCWjuRSmoES8R+klJpef7917XRK3+/T' \
+	>"$work/sshsig/signers"
+run fuzz_sshsig "$work/sshsig" 4096

@@ -7,6 +7,7 @@
 
 #include "fwd/change.h"
 #include "fwd/engine.h"
+#include "fwd/expect.h"
 #include "fwd/flowcheck.h"
 
 struct fw_engine {
@@ -22,6 +23,8 @@ struct fw_engine {
 	uint64_t drift_repairs;
 	char drift_detail[FW_DRIFT_DETAIL];
 	size_t keep_history; /* 0: keep every generation */
+	/* what every policy load gets (VPN address pins); NULL: none */
+	const struct fw_load_opts *load_opts;
 };
 
 static const struct fw_state_meta engine_meta = {.who = "fwd", .uid = 0, .source = "timer"};
@@ -50,6 +53,16 @@ static void prune_history(struct fw_engine *e)
 {
 	if (e->keep_history && !e->pending)
 		(void)fw_state_prune(e->state, e->keep_history);
+}
+
+void fw_engine_set_load_opts(struct fw_engine *e, const struct fw_load_opts *opts)
+{
+	e->load_opts = opts;
+}
+
+const struct fw_load_opts *fw_engine_load_opts(const struct fw_engine *e)
+{
+	return e->load_opts;
 }
 
 void fw_engine_set_revoke(struct fw_engine *e, fw_revoke_fn fn, void *ctx)
@@ -113,7 +126,7 @@ static int load_generation(struct fw_engine *e, uint64_t gen, struct fw_diags *d
 	if (r < 0)
 		return r;
 	const char *paths[] = {dir};
-	r = policy_load_paths(paths, 1, d, &p);
+	r = policy_load_paths_opts(paths, 1, e->load_opts, d, &p);
 	free(dir);
 	if (r == 0)
 		r = plan_compile(p, d, &plan);
@@ -140,7 +153,7 @@ static void revoke_changed(struct fw_engine *e, const struct fw_policy *p,
 	b = plan_render(plan);
 	/* Out of memory: compare nothing and look anyway; revoking under an
 	 * unchanged plan cuts nothing. */
-	same = a && b && !strcmp(a, b);
+	same = a && b && !strcmp(a, b) && vpn_plan_equal(&e->plan->vpn, &plan->vpn);
 	free(a);
 	free(b);
 	if (same)
@@ -300,11 +313,16 @@ int fw_engine_apply_opts(struct fw_engine *e, const struct fw_policy_source *fil
 
 	if (e->pending)
 		return -EBUSY; /* confirm or let the window close first */
-	r = policy_load_buffers(files, n_files, diags, &p);
+	r = policy_load_buffers_opts(files, n_files, e->load_opts, diags, &p);
 	if (r == 0)
 		r = plan_compile(p, diags, &plan);
+	/* The policy's own assertions, proved on the plan: a failing one is
+	 * refused like an error, before anything is recorded or loaded. */
+	if (r == 0)
+		r = policy_check_expectations(p, plan, diags);
 	if (r < 0) {
 		audit_failure(e, "refused", who, 0, diags);
+		plan_free(plan);
 		policy_free(p);
 		return r;
 	}
@@ -452,7 +470,7 @@ int fw_engine_check_drift(struct fw_engine *e, time_t now, struct fw_drift *ret,
 	}
 	r = e->backend.check(e->backend.ctx, e->plan, &dr, diags);
 	e->drift_checked = now;
-	if (dr.tables) {
+	if (dr.tables || dr.l2_steps) {
 		e->drift_found = now;
 		snprintf(e->drift_detail, sizeof(e->drift_detail), "%s", dr.detail);
 		if (dr.repaired)

@@ -49,6 +49,7 @@ static char *do_status(struct fw_daemon *dm, const struct fwp_request *req)
 	struct fw_engine_status s;
 	json_t *tenants = json_array();
 	const struct fw_policy *p = fw_engine_policy(dm->engine);
+	json_t *res;
 
 	fw_engine_status(dm->engine, &s);
 	for (size_t i = 0; p && tenants && i < p->n_tenants; i++)
@@ -57,15 +58,15 @@ static char *do_status(struct fw_daemon *dm, const struct fwp_request *req)
 		                                "id", (json_int_t)p->tenants[i].id, "zones",
 		                                (json_int_t)p->tenants[i].n_zones, "rules",
 		                                (json_int_t)p->tenants[i].n_rules));
-	return fwp_response_ok(
-	    req->id,
-	    json_pack("{s:I, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:I, s:s}}", "live",
-	              (json_int_t)s.live, "pending", (json_int_t)s.pending, "previous",
-	              (json_int_t)s.previous, "confirm_deadline",
-	              (json_int_t)(s.pending ? s.deadline : 0), "tenants",
-	              tenants ? tenants : json_array(), "drift", "checked",
-	              (json_int_t)s.drift_checked, "repairs", (json_int_t)s.drift_repairs, "found",
-	              (json_int_t)s.drift_found, "detail", s.drift_detail ? s.drift_detail : ""));
+	res = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:I, s:s}}", "live", (json_int_t)s.live,
+	    "pending", (json_int_t)s.pending, "previous", (json_int_t)s.previous,
+	    "confirm_deadline", (json_int_t)(s.pending ? s.deadline : 0), "tenants",
+	    tenants ? tenants : json_array(), "drift", "checked", (json_int_t)s.drift_checked,
+	    "repairs", (json_int_t)s.drift_repairs, "found", (json_int_t)s.drift_found, "detail",
+	    s.drift_detail ? s.drift_detail : "");
+	fw_daemon_git_status(dm, res); /* fwd/handlers_gitops.c */
+	return fwp_response_ok(req->id, res);
 }
 
 /* The lockout guard's refusal: its reason is the message itself. */
@@ -201,6 +202,28 @@ static char *do_history(struct fw_daemon *dm, const struct fwp_request *req)
 	return fwp_response_ok(req->id, json_pack("{s:o}", "generations", a ? a : json_array()));
 }
 
+/* The tenants' bridges (fwd/l2plan.h) as text, after their tables. */
+static json_t *show_l2(const struct fw_plan *plan, const char *tenant)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < plan->l2.n_bridges; i++) {
+		const struct fw_l2_bridge *b = &plan->l2.bridges[i];
+		char *text;
+
+		if (tenant && strcmp(b->tenant, tenant))
+			continue;
+		if (!(text = plan_render_l2_bridge(b))) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "bridge", b->name, "tenant",
+		                                   b->tenant, "text", text));
+		free(text);
+	}
+	return a;
+}
+
 static char *do_show(struct fw_daemon *dm, const struct fwp_request *req)
 {
 	const struct fw_plan *plan = fw_engine_plan(dm->engine);
@@ -226,8 +249,23 @@ static char *do_show(struct fw_daemon *dm, const struct fwp_request *req)
 		json_decref(tables);
 		return fwp_response_error(req->id, -ENOENT, "no such tenant", NULL);
 	}
-	return fwp_response_ok(req->id,
-	                       json_pack("{s:o}", "tables", tables ? tables : json_array()));
+	json_t *l2 = show_l2(plan, req->tenant);
+	/* the tenants' WireGuard interfaces and peers (public keys only) */
+	json_t *vpn = json_array();
+	for (size_t i = 0; vpn && i < plan->vpn.n_ifaces; i++) {
+		const struct fw_vpn_iface *x = &plan->vpn.ifaces[i];
+		char *text;
+		if (req->tenant && strcmp(x->tenant, req->tenant))
+			continue;
+		if (!(text = vpn_plan_render(&plan->vpn, x->tenant)))
+			break;
+		json_array_append_new(vpn, json_pack("{s:s, s:s, s:s}", "tenant", x->tenant,
+		                                     "interface", x->ifname, "text", text));
+		free(text);
+	}
+	return fwp_response_ok(
+	    req->id, json_pack("{s:o, s:o, s:o}", "tables", tables ? tables : json_array(), "l2",
+	                       l2 ? l2 : json_array(), "vpn", vpn ? vpn : json_array()));
 }
 
 /* Root, or a member of the fwd group, may change things; the socket's
@@ -271,11 +309,17 @@ char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct
 		return fw_daemon_counters(dm, req);
 	case FWP_DIFF:
 		return fw_daemon_diff(dm, req);
+	case FWP_VPN_STATUS:
+		return fw_daemon_vpn_status(dm, req);
+	case FWP_VPN_LIST:
+		return fw_daemon_vpn_list(dm, req);
 	case FWP_APPLY:
 	case FWP_CONFIRM:
 	case FWP_ROLLBACK:
 	case FWP_RULE_ADD:
 	case FWP_RULE_DEL:
+	case FWP_SYNC:
+	case FWP_VPN_EDIT:
 		if (!may_write(dm, peer)) {
 			(void)fw_state_audit(dm->state, "denied", &who, 0,
 			                     fwp_command_name(req->command));
@@ -288,6 +332,10 @@ char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct
 			return do_confirm(dm, req, &who);
 		if (req->command == FWP_RULE_ADD || req->command == FWP_RULE_DEL)
 			return fw_daemon_rule(dm, req, &who);
+		if (req->command == FWP_SYNC)
+			return fw_daemon_sync(dm, req, &who);
+		if (req->command == FWP_VPN_EDIT)
+			return fw_daemon_vpn_edit(dm, req, &who);
 		return do_rollback(dm, req, &who);
 	}
 	return fwp_response_error(req->id, -EINVAL, "unknown command", NULL);

@@ -42,7 +42,7 @@ char *fw_daemon_diff(struct fw_daemon *dm, const struct fwp_request *req)
 	if (!src)
 		return NULL;
 	/* Checked and compiled exactly as apply does; nothing is recorded. */
-	r = policy_load_buffers(src, req->n_files, &d, &p);
+	r = policy_load_buffers_opts(src, req->n_files, fw_engine_load_opts(dm->engine), &d, &p);
 	if (r == 0)
 		r = plan_compile(p, &d, &plan);
 	if (r < 0) {
@@ -144,11 +144,10 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Edit the tenant's file text; 0 and the new text, or an error response. */
-static char *edit(const struct fwp_request *req, const char *what, const struct fw_policy_source *f,
-                  char **ret, size_t *ret_len)
+/* rule-add / rule-del: the fw_daemon_edit's text edit. */
+static int rule_edit(const struct fwp_request *req, const struct fw_policy_source *f, char **ret,
+                     size_t *ret_len, char *err, size_t err_size)
 {
-	char err[512], msg[640];
 	int r;
 
 	if (req->command == FWP_RULE_ADD) {
@@ -165,25 +164,37 @@ static char *edit(const struct fwp_request *req, const char *what, const struct 
 		    .comment = ru->comment,
 		    .before = ru->before,
 		};
-		r = fw_edit_rule_add(f->name, f->data, f->len, &spec, ret, ret_len, err,
-		                     sizeof(err));
+		r = fw_edit_rule_add(f->name, f->data, f->len, &spec, ret, ret_len, err, err_size);
 	} else {
 		r = fw_edit_rule_del(f->name, f->data, f->len, req->rule_id, ret, ret_len, err,
-		                     sizeof(err));
+		                     err_size);
 		if (r == -ENOENT)
-			snprintf(err, sizeof(err), "tenant '%s' has no rule '%s'", req->tenant,
+			snprintf(err, err_size, "tenant '%s' has no rule '%s'", req->tenant,
 			         req->rule_id);
 	}
+	return r;
+}
+
+/* Edit the tenant's file text; 0 and the new text, or an error response. */
+static char *edit(const struct fwp_request *req, const struct fw_daemon_edit *ed,
+                  const struct fw_policy_source *f, char **ret, size_t *ret_len)
+{
+	char err[512], msg[640];
+	int r = ed->edit(req, f, ret, ret_len, err, sizeof(err));
+
 	if (r == 0)
 		return NULL;
-	snprintf(msg, sizeof(msg), "%s: %s", what, err);
+	snprintf(msg, sizeof(msg), "%s: %s", ed->what, err);
 	return fwp_response_error(req->id, r, msg, NULL);
 }
 
 /* The apply, and the answer: the generation and what it changed. */
-static char *apply(struct fw_daemon *dm, const struct fwp_request *req, const char *what,
-                   const struct fw_state_meta *who, const struct fw_policy_source *src, size_t n)
+static char *apply(struct fw_daemon *dm, const struct fwp_request *req,
+                   const struct fw_daemon_edit *ed, const struct fw_state_meta *who,
+                   const struct fw_policy_source *src, size_t n)
 {
+	const char *what = ed->what;
+	json_t *res_json;
 	struct fw_apply_opts o = {.confirm_seconds = req->confirm,
 	                          .origin = req->has_origin ? &req->origin : NULL,
 	                          .force = req->force};
@@ -203,17 +214,20 @@ static char *apply(struct fw_daemon *dm, const struct fwp_request *req, const ch
 		resp = fw_daemon_refusal(req->id, what, &d);
 	else if (r < 0)
 		resp = fw_daemon_error(req->id, r, what, &d);
-	else if (fw_access_compute(fw_engine_policy(dm->engine), &after) < 0 ||
-	         fw_access_diff(before, after, &ad) < 0 || !(text = fw_access_diff_text(&ad)))
-		/* It is live; only the answer's summary is missing. */
-		resp = fwp_response_ok(
-		    req->id, json_pack("{s:I}", "generation", (json_int_t)res.generation));
-	else
-		resp = fwp_response_ok(req->id, json_pack("{s:I, s:I, s:o, s:o}", "generation",
-		                                          (json_int_t)res.generation, "confirm",
-		                                          (json_int_t)req->confirm, "access",
-		                                          fw_access_diff_json(&ad, text),
-		                                          "warnings", fw_daemon_diags_json(&d)));
+	else {
+		if (fw_access_compute(fw_engine_policy(dm->engine), &after) < 0 ||
+		    fw_access_diff(before, after, &ad) < 0 || !(text = fw_access_diff_text(&ad)))
+			/* It is live; only the answer's summary is missing. */
+			res_json = json_pack("{s:I}", "generation", (json_int_t)res.generation);
+		else
+			res_json = json_pack(
+			    "{s:I, s:I, s:o, s:o}", "generation", (json_int_t)res.generation,
+			    "confirm", (json_int_t)req->confirm, "access",
+			    fw_access_diff_json(&ad, text), "warnings", fw_daemon_diags_json(&d));
+		if (res_json && ed->answer)
+			ed->answer(dm, req, res_json);
+		resp = fwp_response_ok(req->id, res_json);
+	}
 	free(text);
 	fw_access_diff_free(&ad);
 	fw_access_set_free(before);
@@ -226,7 +240,19 @@ char *fw_daemon_rule(struct fw_daemon *dm, const struct fwp_request *req,
                      const struct fw_state_meta *who)
 {
 	bool add = req->command == FWP_RULE_ADD;
-	const char *what = add ? "rule add refused" : "rule del refused";
+	const struct fw_daemon_edit ed = {
+	    .what = add ? "rule add refused" : "rule del refused",
+	    .source = add ? "fwctl rule add" : "fwctl rule del",
+	    .edit = rule_edit,
+	};
+
+	return fw_daemon_edit_live(dm, req, who, &ed);
+}
+
+char *fw_daemon_edit_live(struct fw_daemon *dm, const struct fwp_request *req,
+                          const struct fw_state_meta *who, const struct fw_daemon_edit *ed)
+{
+	const char *what = ed->what;
 	struct fw_state_meta meta = *who;
 	const struct fw_policy *live = fw_engine_policy(dm->engine);
 	struct fw_engine_status st;
@@ -236,7 +262,7 @@ char *fw_daemon_rule(struct fw_daemon *dm, const struct fwp_request *req,
 	size_t len, at;
 	int r;
 
-	meta.source = add ? "fwctl rule add" : "fwctl rule del";
+	meta.source = ed->source;
 	fw_engine_status(dm->engine, &st);
 	if (!live || !st.live)
 		return fwp_response_error(req->id, -ENOENT, "no policy is live yet", NULL);
@@ -256,11 +282,11 @@ char *fw_daemon_rule(struct fw_daemon *dm, const struct fwp_request *req,
 		                          "the live generation has no file for this tenant", NULL);
 		goto out;
 	}
-	if ((resp = edit(req, what, &g.v[at], &text, &len)))
+	if ((resp = edit(req, ed, &g.v[at], &text, &len)))
 		goto out;
 	g.v[at].data = text;
 	g.v[at].len = len;
-	resp = apply(dm, req, what, &meta, g.v, g.n);
+	resp = apply(dm, req, ed, &meta, g.v, g.n);
 out:
 	free(text);
 	gen_files_free(&g);

@@ -16,12 +16,16 @@
 #include <time.h>
 
 #include "fwd/ctl_server.h"
+#include "fwd/gitops.h"
 #include "fwd/handlers.h"
 #include "fwd/nflog.h"
 #include "fwd/plan.h"
+#include "backend_stack.h"
 #include "ct_revoke.h"
+#include "l2.h"
 #include "nft_batch.h"
 #include "nft_counters.h"
+#include "vpn_backend.h"
 
 static volatile sig_atomic_t stop;
 
@@ -97,6 +101,9 @@ static void drift_check(struct fw_engine *e, struct nft_monitor *m)
 		fprintf(stderr, "fwd: drift: %zu table%s not as planned, %s: %s\n", dr.tables,
 		        dr.tables == 1 ? "" : "s", dr.repaired ? "restored" : "NOT restored",
 		        dr.detail);
+	else if (dr.l2_steps)
+		fprintf(stderr, "fwd: drift: links not as planned, %s: %s\n",
+		        dr.repaired ? "restored" : "NOT restored", dr.detail);
 	fw_diags_print(&d, stderr, "fwd: ");
 	fw_diags_free(&d);
 	nft_monitor_checked(m, start, mono_ms());
@@ -116,6 +123,12 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *ret)
 	return true;
 }
 
+static void on_git_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "fwd: git: %s\n", line);
+}
+
 static void usage(FILE *f)
 {
 	fputs(
@@ -128,6 +141,9 @@ static void usage(FILE *f)
 	    "  --drift-interval S  compare the kernel with the plan every S seconds, and when\n"
 	    "                    another program changes the ruleset (default 30; 0: events only)\n"
 	    "  --keep-history N  generations kept in the state directory (default 100; 0: all)\n"
+	    "  --l2 on|off       make the plan's bridges, VLANs and gateways (default on)\n"
+	    "  --wireguard MODE  VPN interfaces: kernel, userspace (wireguard-go) or auto\n"
+	    "                    (default: the kernel's module when it works)\n" FW_GIT_USAGE
 	    "See fwd(8).\n",
 	    f);
 }
@@ -141,6 +157,9 @@ int main(int argc, char **argv)
 	    {"revoke-max", required_argument, NULL, 'R'},
 	    {"drift-interval", required_argument, NULL, 'I'},
 	    {"keep-history", required_argument, NULL, 'K'},
+	    {"l2", required_argument, NULL, 'L'},
+	    {"wireguard", required_argument, NULL, 'W'},
+	    FW_GIT_LONG_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -148,6 +167,12 @@ int main(int argc, char **argv)
 	struct nft_apply_opts nft_opts = {.verify = true};
 	struct fw_backend be = {nft_backend_apply, NULL, nft_backend_check};
 	struct nft_backend *nb = NULL;
+	struct vpn_backend_opts vpn_opts = {.mode = WG_MODE_AUTO};
+	struct vpn_backend *vb = NULL;
+	struct backend_stack stack = {0};
+	struct l2_backend *lb = NULL;
+	bool l2 = true;
+	char vpn_msg[512];
 	struct nft_monitor *mon = NULL;
 	unsigned long drift_interval = 30, keep_history = 100, revoke_max = CT_REVOKE_DEFAULT_MAX;
 	struct ct_revoke_opts ct_opts = {CT_REVOKE_DEFAULT_MAX};
@@ -157,6 +182,9 @@ int main(int argc, char **argv)
 	struct log_feed feed = {.dm = &dm};
 	struct fw_diags d = {0};
 	struct group *gr;
+	struct fw_git_config git_cfg = {0};
+	struct fw_gitops *gitops = NULL;
+	char git_msg[512];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "d:s:g:h", opts, NULL)) != -1) {
@@ -192,6 +220,32 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'L':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+				fprintf(stderr, "fwd: --l2 takes on or off\n");
+				return 2;
+			}
+			l2 = !strcmp(optarg, "on");
+			break;
+		case 'W':
+			if (!strcmp(optarg, "auto"))
+				vpn_opts.mode = WG_MODE_AUTO;
+			else if (!strcmp(optarg, "kernel"))
+				vpn_opts.mode = WG_MODE_KERNEL;
+			else if (!strcmp(optarg, "userspace"))
+				vpn_opts.mode = WG_MODE_USERSPACE;
+			else {
+				fprintf(stderr,
+				        "fwd: --wireguard takes kernel, userspace or auto\n");
+				return 2;
+			}
+			break;
+		case FW_GIT_OPT_FIRST ... FW_GIT_OPT_LAST:
+			if (fw_git_option(&git_cfg, c, optarg, git_msg, sizeof(git_msg)) < 0) {
+				fprintf(stderr, "fwd: %s\n", git_msg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -199,6 +253,10 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (fw_git_config_check(&git_cfg, git_msg, sizeof(git_msg)) < 0) {
+		fprintf(stderr, "fwd: %s\n", git_msg);
+		return 2;
 	}
 	if ((gr = getgrnam(group)))
 		dm.group = gr->gr_gid;
@@ -214,8 +272,29 @@ int main(int argc, char **argv)
 	if ((r = nft_backend_new(&nft_opts, &nb)) < 0)
 		goto out;
 	be.ctx = nb;
+	vpn_opts.state_dir = state_dir;
+	if ((r = vpn_backend_new(&vpn_opts, &vb, vpn_msg, sizeof(vpn_msg))) < 0) {
+		fprintf(stderr, "fwd: vpn: %s\n", vpn_msg);
+		goto out;
+	}
+	/* nftables first: the rules are in place before a peer can send. */
+	(void)backend_stack_push(&stack, "nft", &be);
+	/* then the links: a new VLAN forwards only what the rules allow */
+	if (l2 && (r = l2_backend_new(&lb)) < 0) {
+		fprintf(stderr, "fwd: l2: netlink: %s\n", strerror(-r));
+		goto out;
+	}
+	if (l2)
+		(void)backend_stack_push(
+		    &stack, "l2", &(struct fw_backend){l2_backend_apply, lb, l2_backend_check});
+	(void)backend_stack_push(&stack, "vpn",
+	                         &(struct fw_backend){vpn_backend_apply, vb, vpn_backend_check});
+	be = (struct fw_backend){backend_stack_apply, &stack, backend_stack_check};
+	dm.vpn_status = vpn_status_read;
+	dm.vpn_status_ctx = vb;
 	if ((r = fw_engine_new(dm.state, &be, &dm.engine)) < 0)
 		goto out;
+	fw_engine_set_load_opts(dm.engine, vpn_backend_load_opts(vb));
 	if (ct_opts.max_entries)
 		fw_engine_set_revoke(dm.engine, ct_revoke_hook, &ct_opts);
 	fw_engine_set_history_limit(dm.engine, keep_history);
@@ -235,6 +314,18 @@ int main(int argc, char **argv)
 	}
 	dm.srv = feed.srv = srv;
 	logs_start(&feed);
+	if (fw_git_enabled(&git_cfg)) {
+		git_cfg.state_dir = state_dir;
+		git_cfg.socket = socket_path;
+		r = fw_gitops_new(&git_cfg, dm.state, dm.engine, on_git_log, NULL, &gitops, git_msg,
+		                  sizeof(git_msg));
+		if (r < 0) {
+			fprintf(stderr, "fwd: git: %s\n", git_msg);
+			goto out;
+		}
+		dm.git = &fw_gitops_daemon_ops;
+		dm.git_ctx = gitops;
+	}
 	r = nft_monitor_open((unsigned)drift_interval, &mon);
 	if (r == 0)
 		r = ctl_server_watch(srv, nft_monitor_fd(mon), on_nft_event, mon);
@@ -246,12 +337,14 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "READY=1\nSTATUS=serving fwctl");
 	while (!stop) {
-		r = ctl_server_dispatch(srv,
-		                        mon ? nft_monitor_timeout(mon, mono_ms(), 1000) : 1000);
+		int wait = mon ? nft_monitor_timeout(mon, mono_ms(), 1000) : 1000;
+		r = ctl_server_dispatch(srv, gitops ? fw_gitops_timeout_ms(gitops, wait) : wait);
 		if (r < 0)
 			break;
 		if (mon && nft_monitor_timeout(mon, mono_ms(), 0) == 0)
 			drift_check(dm.engine, mon);
+		if (gitops) /* before the engine's: gitops decides its own windows */
+			fw_gitops_tick(gitops);
 		if (fw_engine_tick(dm.engine, time(NULL), &d) == 1)
 			fprintf(stderr, "fwd: a change was not confirmed in time: rolled back\n");
 		fw_diags_print(&d, stderr, "fwd: ");
@@ -266,8 +359,11 @@ out:
 	ctl_server_close(srv);
 	fw_nflog_close(feed.nl);
 	fw_logs_free(dm.logs);
+	fw_gitops_free(gitops);
 	fw_engine_free(dm.engine);
 	nft_backend_free(nb);
+	l2_backend_free(lb);
+	vpn_backend_free(vb);
 	fw_state_close(dm.state);
 	return r < 0 ? 1 : 0;
 }

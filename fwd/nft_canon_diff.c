@@ -120,6 +120,20 @@ size_t nft_canon_diff_set(const char *table, const struct nft_canon_set *k,
 	return r.count;
 }
 
+size_t nft_canon_diff_delta(const char *table, const char *set, size_t lacking, size_t n_add,
+                            size_t kept, size_t n_del, char *out, size_t n)
+{
+	struct report r = {out, n, 0};
+
+	if (lacking)
+		say(&r, table, "set %s lacks %zu of the %zu element%s just added", set, lacking,
+		    n_add, n_add == 1 ? "" : "s");
+	if (kept)
+		say(&r, table, "set %s still holds %zu of the %zu element%s just deleted", set,
+		    kept, n_del, n_del == 1 ? "" : "s");
+	return r.count;
+}
+
 size_t nft_canon_diff(const struct nft_canon_table *k, const struct nft_canon_table *p, char *out,
                       size_t n)
 {

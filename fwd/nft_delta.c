@@ -15,6 +15,13 @@
  * rules' comments (policy id, file name, line) are part of a rule, the
  * elements' (policy id) part of an element.
  *
+ * Digests: a compiled plan carries a digest per table (everything but the
+ * elements) and per set (plan_digest(), over exactly what this file
+ * compares). When both tables have them, the digests decide: a different
+ * table digest replaces the table, an equal set digest skips the set without
+ * reading one of its elements, so a one-rule change reads the one set it
+ * changed. Plans without digests (built by hand) are compared in full.
+ *
  * Elements: plans keep the elements of a set in a stable order, so the
  * common prefix and suffix are skipped in one pass; what remains in the
  * middle is matched by hash.
@@ -255,12 +262,20 @@ static size_t table_size(const struct fw_plan_table *t)
 	return n;
 }
 
+static bool digest_eq(const uint64_t a[2], const uint64_t b[2])
+{
+	return a[0] == b[0] && a[1] == b[1];
+}
+
 int nft_delta_table(const struct fw_plan_table *o, const struct fw_plan_table *t,
                     struct nft_table_delta *ret)
 {
 	struct nft_table_delta d = {.action = NFT_ACT_REPLACE};
+	/* the digest is a function of what structure_eq() reads: different
+	 * digests are different structures */
+	bool digests = o && o->digest_set && t->digest_set;
 
-	if (!o || !structure_eq(o, t)) {
+	if (!o || (digests ? !digest_eq(o->digest, t->digest) : !structure_eq(o, t))) {
 		*ret = d;
 		return 0;
 	}
@@ -271,6 +286,8 @@ int nft_delta_table(const struct fw_plan_table *o, const struct fw_plan_table *t
 		struct nft_set_delta *sd = &d.sets[d.n_sets];
 		int r;
 
+		if (digests && digest_eq(o->sets[i].digest, t->sets[i].digest))
+			continue; /* unchanged: its elements are not read */
 		*sd = (struct nft_set_delta){.set = i};
 		r = diff_set(&o->sets[i], &t->sets[i], sd);
 		if (r < 0) {

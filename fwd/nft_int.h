@@ -135,6 +135,9 @@ int nft_batch_set_delta(struct nft_batch *b, size_t ti, size_t oti, const struct
 /* The canonical hash (nft_canon.c) of one plan element, as the kernel would
  * list it. 0 or -errno. */
 int nft_elem_hash(const struct fw_plan_set *ps, const struct fw_elem *el, uint64_t *ret);
+/* The element's key (and key end) alone, as a delete sends it. 0 or -errno. */
+struct nftnl_set_elem;
+int nft_elem_key(struct nftnl_set_elem *e, const struct fw_plan_set *ps, const struct fw_elem *el);
 /* Apply an element delta (old table oti -> new table ti) to the canonical
  * form c of the table. 0 or -errno. */
 struct nft_canon_table;
@@ -219,6 +222,11 @@ size_t nft_canon_diff(const struct nft_canon_table *k, const struct nft_canon_ta
 /* Elements of a set only (the sets an element delta touched). */
 size_t nft_canon_diff_set(const char *table, const struct nft_canon_set *k,
                           const struct nft_canon_set *p, char *out, size_t n);
+/* The elements an element delta touched, as read back one by one: `lacking`
+ * of the n_add added ones are not there (or not as planned), `kept` of the
+ * n_del deleted ones still are. */
+size_t nft_canon_diff_delta(const char *table, const char *set, size_t lacking, size_t n_add,
+                            size_t kept, size_t n_del, char *out, size_t n);
 
 /* nft_batch.c: the canonical form of plan table ti, from its messages. */
 int nft_plan_canon(const struct fw_plan *plan, size_t ti, struct nft_canon_table *ret,
@@ -242,6 +250,20 @@ int nft_readback_set(struct mnl_socket *nl, uint32_t *seq, uint16_t family, cons
                      const char *set, struct nft_canon_set *ret, uint32_t *genid,
                      struct fw_diags *d);
 void nft_kernel_free(struct nft_kernel *k);
+/* nft_readelems.c: single elements looked up by key (GETSETELEM, no dump),
+ * for each probe whether the kernel holds an element there and its hash, at
+ * *genid (read consistently, like nft_readback). At most NFT_PROBES_MAX
+ * probes, all of one table, each named by its plan set. 0 or -errno
+ * (recorded in d). */
+#define NFT_PROBES_MAX 64
+struct nft_elem_probe {
+	const struct fw_plan_set *ps;
+	const struct fw_elem *el;
+	bool found;
+	uint64_t hash; /* found: nft_canon_elem() of what the kernel holds */
+};
+int nft_readback_elems(struct mnl_socket *nl, uint32_t *seq, uint16_t family, const char *table,
+                       struct nft_elem_probe *v, size_t n, uint32_t *genid, struct fw_diags *d);
 const struct nft_canon_table *nft_kernel_find(const struct nft_kernel *k, uint16_t family,
                                               const char *name);
 

@@ -366,6 +366,13 @@ int nft_batch_set_delta(struct nft_batch *b, size_t ti, size_t oti, const struct
 	return r < 0 ? r : elems_msgs(b, &add, d);
 }
 
+int nft_elem_key(struct nftnl_set_elem *e, const struct fw_plan_set *ps, const struct fw_elem *el)
+{
+	char err[NFT_ERR_MAX];
+
+	return elem_obj(e, ps, el, true, err);
+}
+
 int nft_elem_hash(const struct fw_plan_set *ps, const struct fw_elem *el, uint64_t *ret)
 {
 	/* one element in a message of its own, as nft_canon reads it */

@@ -13,7 +13,8 @@ static const char *const command_names[] = {
     [FWP_STATUS] = "status",     [FWP_APPLY] = "apply",       [FWP_CONFIRM] = "confirm",
     [FWP_ROLLBACK] = "rollback", [FWP_HISTORY] = "history",   [FWP_SHOW] = "show",
     [FWP_LOGS] = "logs",         [FWP_COUNTERS] = "counters", [FWP_DIFF] = "diff",
-    [FWP_RULE_ADD] = "rule-add", [FWP_RULE_DEL] = "rule-del",
+    [FWP_RULE_ADD] = "rule-add", [FWP_RULE_DEL] = "rule-del", [FWP_VPN_STATUS] = "vpn-status",
+    [FWP_SYNC] = "sync",         [FWP_VPN_EDIT] = "vpn-edit", [FWP_VPN_LIST] = "vpn-list",
 };
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -30,6 +31,8 @@ enum {
 	ARG_LIMIT = 1 << 11,
 	ARG_RULE = 1 << 16,
 	ARG_ID = 1 << 17,
+	ARG_COMMIT = 1 << 18,
+	ARG_VPN = 1 << 19,
 };
 
 static const unsigned command_args[] = {
@@ -44,6 +47,10 @@ static const unsigned command_args[] = {
     [FWP_DIFF] = ARG_FILES,
     [FWP_RULE_ADD] = ARG_TENANT | ARG_RULE | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
     [FWP_RULE_DEL] = ARG_TENANT | ARG_ID | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
+    [FWP_VPN_STATUS] = ARG_TENANT,
+    [FWP_SYNC] = ARG_COMMIT,
+    [FWP_VPN_EDIT] = ARG_TENANT | ARG_VPN | ARG_CONFIRM | ARG_ORIGIN | ARG_FORCE,
+    [FWP_VPN_LIST] = ARG_TENANT,
 };
 
 static const struct {
@@ -53,7 +60,7 @@ static const struct {
     {"files", ARG_FILES},   {"confirm", ARG_CONFIRM}, {"generation", ARG_GENERATION},
     {"tenant", ARG_TENANT}, {"origin", ARG_ORIGIN},   {"force", ARG_FORCE},
     {"follow", ARG_FOLLOW}, {"limit", ARG_LIMIT},     {"rule", ARG_RULE},
-    {"id", ARG_ID},
+    {"id", ARG_ID},         {"commit", ARG_COMMIT},   {"vpn", ARG_VPN},
 };
 
 const char *fwp_command_name(enum fwp_command c)
@@ -248,8 +255,19 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 			r->has_limit = true;
 		}
 	}
+	if (!e && (v = json_object_get(args, "commit"))) {
+		/* a full commit id: what a post-receive hook gets */
+		if (!json_is_string(v) || json_string_length(v) != 40 ||
+		    strspn(json_string_value(v), "0123456789abcdef") != 40)
+			e = fail(err, size, -EINVAL,
+			         "args.commit: expected a commit id of 40 lowercase hex digits");
+		else
+			r->commit = json_string_value(v);
+	}
 	if (!e && (allowed & (ARG_RULE | ARG_ID)))
 		e = fwp_parse_rule_args(args, r, err, size);
+	if (!e && (allowed & ARG_VPN))
+		e = fwp_parse_vpn_args(args, r, err, size);
 	json_decref(args);
 	return e;
 }
@@ -303,7 +321,8 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 	if (c == N_COMMANDS) {
 		e = fail(err, err_size, -EINVAL,
 		         "unknown command '%.64s' (expected status, apply, confirm, rollback, "
-		         "history, show, logs, counters, diff, rule-add or rule-del)",
+		         "history, show, logs, counters, diff, rule-add, rule-del, vpn-status, "
+		         "sync, vpn-edit or vpn-list)",
 		         json_string_value(cmd));
 		goto out;
 	}
@@ -432,6 +451,16 @@ char *fwp_request_format(const struct fwp_request *req)
 	}
 	if (req->rule_id)
 		json_object_set_new(args, "id", json_string(req->rule_id));
+	if (req->commit)
+		json_object_set_new(args, "commit", json_string(req->commit));
+	if (req->has_vpn) {
+		json_t *vpn = fwp_vpn_json(&req->vpn);
+		if (!vpn) {
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, "vpn", vpn);
+	}
 	o = json_pack("{s:i, s:I, s:s, s:o}", "version", FWP_VERSION, "id", (json_int_t)req->id,
 	              "command", fwp_command_name(req->command), "args", args);
 	return dump_line(o);

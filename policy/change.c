@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "change_l2.h"
 #include "fwd/change.h"
 #include "fwd/textdiff.h"
 #include "util.h"
@@ -91,9 +92,54 @@ static int table_diff(struct fw_change *c, size_t *cap, FILE *f, const struct fw
 	return r;
 }
 
+/* The VPN interface of one tenant (either side may have none), as text. */
+static int vpn_diff(struct fw_change *c, size_t *cap, FILE *f, const struct fw_plan *old_plan,
+                    const struct fw_plan *new_plan, const struct fw_vpn_iface *x,
+                    const char *old_label, const char *new_label)
+{
+	char *a = old_plan ? vpn_plan_render(&old_plan->vpn, x->tenant) : strdup("");
+	char *b = new_plan ? vpn_plan_render(&new_plan->vpn, x->tenant) : strdup("");
+	char *la = NULL, *lb = NULL, *d = NULL;
+	int r = -ENOMEM;
+
+	if (a && b && asprintf(&la, "vpn %s (%s)", x->tenant, old_label) >= 0 &&
+	    asprintf(&lb, "vpn %s (%s)", x->tenant, new_label) >= 0)
+		r = fw_textdiff(a, b, la, lb, 0, NULL, &d);
+	if (r == 1) {
+		fputs(d, f);
+		r = add_tenant(c, cap, x->tenant);
+	}
+	free(d);
+	free(a);
+	free(b);
+	free(la);
+	free(lb);
+	return r;
+}
+
+static bool vpn_has_tenant(const struct fw_plan *plan, const char *tenant)
+{
+	for (size_t i = 0; plan && i < plan->vpn.n_ifaces; i++)
+		if (!strcmp(plan->vpn.ifaces[i].tenant, tenant))
+			return true;
+	return false;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct l2_ctx {
+	struct fw_change *c;
+	size_t *cap;
+};
+
+static int l2_changed(void *ctx, const char *tenant)
+{
+	struct l2_ctx *x = ctx;
+
+	return add_tenant(x->c, x->cap, tenant);
 }
 
 static int ruleset_diff(struct fw_change *c, size_t *cap, const struct fw_plan *old_plan,
@@ -121,6 +167,17 @@ static int ruleset_diff(struct fw_change *c, size_t *cap, const struct fw_plan *
 		if ((cut = (ftell(f) > (long)FW_CHANGE_TEXT_MAX)))
 			break;
 		r = table_diff(c, cap, f, o, NULL, old_label, new_label);
+	}
+	for (size_t i = 0; new_plan && !cut && r >= 0 && i < new_plan->vpn.n_ifaces; i++)
+		r = vpn_diff(c, cap, f, old_plan, new_plan, &new_plan->vpn.ifaces[i], old_label,
+		             new_label);
+	for (size_t i = 0; old_plan && !cut && r >= 0 && i < old_plan->vpn.n_ifaces; i++)
+		if (!vpn_has_tenant(new_plan, old_plan->vpn.ifaces[i].tenant))
+			r = vpn_diff(c, cap, f, old_plan, new_plan, &old_plan->vpn.ifaces[i],
+			             old_label, new_label);
+	if (!cut && r >= 0) {
+		struct l2_ctx x = {c, cap};
+		r = change_l2_diff(f, old_plan, new_plan, old_label, new_label, l2_changed, &x);
 	}
 	if (cut)
 		fprintf(f, "diff cut: more than %u bytes\n", FW_CHANGE_TEXT_MAX);

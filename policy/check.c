@@ -138,7 +138,10 @@ static void check_appliance_unique(struct fw_policy *p, struct fw_diags *d)
 	}
 }
 
-/* Interface names and VLANs: one owner each on the appliance. */
+/* Interface names: one owner each on the appliance. VLANs: one zone each
+ * per tenant; each tenant has its own bridge and trunk (check_l2.c), so two
+ * tenants may use the same VLAN id, but their gateway interfaces need
+ * distinct names. */
 static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 {
 	struct ifn {
@@ -176,18 +179,25 @@ static void check_interfaces(struct fw_policy *p, struct fw_diags *d)
 			fw_error(d, &v[i].loc, "interface '%s' is the tenant's uplink or trunk",
 			         v[i].name);
 		for (size_t j = 0; j < i; j++) {
-			const char *other = v[j].t == t ? "" : " of tenant ";
 			const char *oname = v[j].t == t ? "" : v[j].t->name;
+			char dflt[FW_IFNAME_MAX + 8];
 
-			if (v[i].vlan && v[i].vlan == v[j].vlan)
-				fw_error(d, &v[i].loc,
-				         "VLAN %u is already used by zone '%s'%s%s (%s)", v[i].vlan,
-				         v[j].zone, other, oname,
+			if (v[i].vlan && v[i].vlan == v[j].vlan && v[j].t == t) {
+				fw_error(d, &v[i].loc, "VLAN %u is already used by zone '%s' (%s)",
+				         v[i].vlan, v[j].zone,
 				         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
-			else if (v[i].name[0] && !strcmp(v[i].name, v[j].name))
-				fw_error(d, &v[i].loc, "interface '%s' is already used%s%s (%s)",
-				         v[i].name, v[j].t == t ? "" : " by tenant ", oname,
-				         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)));
+				continue;
+			}
+			if (!v[i].name[0] || strcmp(v[i].name, v[j].name))
+				continue;
+			/* The same VLAN id in two tenants: the default names clash. */
+			snprintf(dflt, sizeof(dflt), "vlan%u", v[i].vlan);
+			fw_error(d, &v[i].loc, "interface '%s' is already used%s%s (%s)%s",
+			         v[i].name, v[j].t == t ? "" : " by tenant ", oname,
+			         where(&v[j].loc, &v[i].loc, wb, sizeof(wb)),
+			         v[i].vlan && v[j].t != t && !strcmp(v[i].name, dflt)
+			             ? "; give this zone's gateway another name with 'interface:'"
+			             : "");
 		}
 	}
 out:
@@ -353,6 +363,7 @@ void policy_check(struct fw_policy *p, struct fw_diags *d)
 {
 	check_appliance_unique(p, d);
 	check_interfaces(p, d);
+	policy_check_l2(p, d);
 	check_networks(p, d);
 	for (size_t i = 0; i < p->n_tenants; i++) {
 		check_hosts(&p->tenants[i], d);

@@ -279,6 +279,13 @@ static void emit_forward(struct pb *b, struct tenant_flows *tf)
 			char pname[FW_OBJ_NAME_MAX + 8];
 			bool any = false;
 
+			/* Hosts of an isolated zone reach each other through the
+			 * gateway (proxy ARP on the tenant's bridge): in and out of
+			 * the zone's interface, allowed by the zone's allowlist
+			 * exactly as on the bridge. */
+			if (s == d && s >= 1 && s <= t->n_zones && t->zones[s - 1].isolate)
+				f = &tf->iso[s - 1];
+
 			for (int fam = 0; fam < 2; fam++)
 				any |= f->p[fam].n || f->a[fam].n || pf->p[fam].n || pf->a[fam].n;
 			if (!any)
@@ -503,11 +510,17 @@ int plan_compile(const struct fw_policy *policy, struct fw_diags *diags, struct 
 		r = compile_tenant(&b, &policy->tenants[i], diags);
 	if (!r)
 		r = b.err;
+	if (!r)
+		r = vpn_plan_build(policy, diags, &b.plan->vpn);
+	if (!r)
+		r = l2_plan_build(policy, &b.plan->l2);
 	if (r < 0) {
 		plan_free(b.plan);
 		return r;
 	}
 	fw_diags_sort(diags);
+	/* last: the digests cover the finished plan */
+	plan_digest(b.plan);
 	*ret = b.plan;
 	return 0;
 }

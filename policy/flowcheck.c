@@ -126,6 +126,11 @@ int policy_flow_revoked(const struct fw_policy *old_p, const struct fw_plan *old
 		return r;
 	if (c.verdict != FW_FLOW_ACCEPT)
 		return 0; /* the old rules did not let it in: not ours to cut */
+	/* A VPN peer removed (or its address taken away) ends its connections
+	 * even where a rule still covers the address (vpn:all, the pool). */
+	if (vpn_plan_peer_gone(&old_plan->vpn, &new_plan->vpn, f->family, f->saddr) ||
+	    vpn_plan_peer_gone(&old_plan->vpn, &new_plan->vpn, f->family, f->daddr))
+		return 1;
 	if ((r = policy_flow_check(new_p, new_plan, f, &c)) < 0)
 		return r;
 	return c.verdict != FW_FLOW_ACCEPT;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fwd/expect.h"
 #include "load.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ static void find_sections(struct load_state *ls, const struct ynode *root)
 	    {"zones", true, k_sec},     {"hosts", false, k_sec},      {"groups", false, k_sec},
 	    {"services", false, k_sec}, {"rules", false, k_sec},      {"publish", false, k_sec},
 	    {"egress", false, k_sec},   {"management", false, k_sec}, {"vpn", false, k_sec},
+	    {"expect", false, k_sec},
 	};
 	struct sections *s = &ls->s;
 
@@ -42,6 +44,7 @@ static void find_sections(struct load_state *ls, const struct ynode *root)
 	s->egress = ymap_get(root, "egress");
 	s->management = ymap_get(root, "management");
 	s->vpn = ymap_get(root, "vpn");
+	s->expect = ymap_get(root, "expect");
 }
 
 struct id_loc {
@@ -139,9 +142,10 @@ static void names_distinct(struct sctx *c, struct fw_tenant *t)
 }
 
 /* Parse one document into *t. Returns 0 or -ENOMEM; errors go to diags. */
-static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struct fw_tenant *t)
+static int tenant_from_doc(const struct ydoc *doc, const struct fw_load_opts *opts,
+                           struct fw_diags *diags, struct fw_tenant *t)
 {
-	struct load_state ls = {.c = {.diags = diags, .t = t}};
+	struct load_state ls = {.c = {.diags = diags, .t = t}, .opts = opts};
 
 	if (!doc->root) {
 		struct fw_loc loc = {.file = t->file, .line = 1, .col = 1};
@@ -155,6 +159,7 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 		load_tenant_header(&ls);
 		load_zones(&ls);
 		load_hosts(&ls);
+		load_zone_hosts_l2(&ls); /* allow_dhcp_server, allow_ra */
 		load_vpn(&ls);
 		load_services(&ls);
 		load_groups(&ls);
@@ -165,11 +170,13 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 		load_assign_vpn_addresses(&ls);
 		rule_ids_unique(&ls.c, t);
 		names_distinct(&ls.c, t);
+		load_expect(&ls);
 	}
 	free(ls.svc_nodes);
 	free(ls.svc_state);
 	free(ls.group_nodes);
 	free(ls.zone_bad_subnet);
+	free(ls.zone_l2_hosts);
 	name_index_free(&ls.host_ix);
 	name_index_free(&ls.group_ix);
 	name_index_free(&ls.zone_ix);
@@ -177,7 +184,7 @@ static int tenant_from_doc(const struct ydoc *doc, struct fw_diags *diags, struc
 }
 
 static int add_tenant(struct fw_policy *p, size_t *cap, const char *file, const struct ydoc *doc,
-                      struct fw_diags *diags)
+                      const struct fw_load_opts *opts, struct fw_diags *diags)
 {
 	struct fw_tenant *t;
 	int r;
@@ -193,12 +200,12 @@ static int add_tenant(struct fw_policy *p, size_t *cap, const char *file, const 
 	t->file = strdup(file);
 	if (!t->file)
 		return -ENOMEM;
-	r = tenant_from_doc(doc, diags, t);
+	r = tenant_from_doc(doc, opts, diags, t);
 	return r;
 }
 
 static int load_one_buffer(struct fw_policy *p, size_t *cap, const char *name, const char *buf,
-                           size_t len, struct fw_diags *diags)
+                           size_t len, const struct fw_load_opts *opts, struct fw_diags *diags)
 {
 	struct ydoc *doc = NULL;
 	int r = ydoc_parse(name, buf, len, diags, &doc);
@@ -207,12 +214,13 @@ static int load_one_buffer(struct fw_policy *p, size_t *cap, const char *name, c
 		return 0; /* recorded */
 	if (r < 0)
 		return r;
-	r = add_tenant(p, cap, name, doc, diags);
+	r = add_tenant(p, cap, name, doc, opts, diags);
 	ydoc_free(doc);
 	return r;
 }
 
-static int load_one_file(struct fw_policy *p, size_t *cap, const char *path, struct fw_diags *diags)
+static int load_one_file(struct fw_policy *p, size_t *cap, const char *path,
+                         const struct fw_load_opts *opts, struct fw_diags *diags)
 {
 	struct ydoc *doc = NULL;
 	int r = ydoc_load_file(path, diags, &doc);
@@ -221,7 +229,7 @@ static int load_one_file(struct fw_policy *p, size_t *cap, const char *path, str
 		return r;
 	if (r < 0)
 		return 0; /* recorded */
-	r = add_tenant(p, cap, path, doc, diags);
+	r = add_tenant(p, cap, path, doc, opts, diags);
 	ydoc_free(doc);
 	return r;
 }
@@ -241,7 +249,8 @@ static bool is_policy_name(const char *n)
 	       (len > 4 && !strcmp(n + len - 4, ".yml"));
 }
 
-static int load_dir(struct fw_policy *p, size_t *cap, const char *dir, struct fw_diags *diags)
+static int load_dir(struct fw_policy *p, size_t *cap, const char *dir,
+                    const struct fw_load_opts *opts, struct fw_diags *diags)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -276,7 +285,7 @@ static int load_dir(struct fw_policy *p, size_t *cap, const char *dir, struct fw
 		}
 		qsort(names, n, sizeof(*names), cmp_str);
 		for (size_t i = 0; i < n && r == 0; i++)
-			r = load_one_file(p, cap, names[i], diags);
+			r = load_one_file(p, cap, names[i], opts, diags);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -311,6 +320,13 @@ static int finish(struct fw_policy *p, int r, struct fw_diags *diags, struct fw_
 int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags *diags,
                       struct fw_policy **ret)
 {
+	return policy_load_paths_opts(paths, n_paths, NULL, diags, ret);
+}
+
+int policy_load_paths_opts(const char *const *paths, size_t n_paths,
+                           const struct fw_load_opts *opts, struct fw_diags *diags,
+                           struct fw_policy **ret)
+{
 	struct fw_policy *p = calloc(1, sizeof(*p));
 	size_t cap = 0;
 	int r = 0;
@@ -327,9 +343,9 @@ int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags 
 			continue;
 		}
 		if (S_ISDIR(st.st_mode))
-			r = load_dir(p, &cap, paths[i], diags);
+			r = load_dir(p, &cap, paths[i], opts, diags);
 		else
-			r = load_one_file(p, &cap, paths[i], diags);
+			r = load_one_file(p, &cap, paths[i], opts, diags);
 		if (r != -ENOMEM)
 			r = 0; /* recorded: keep checking the other paths */
 	}
@@ -339,6 +355,13 @@ int policy_load_paths(const char *const *paths, size_t n_paths, struct fw_diags 
 int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_diags *diags,
                         struct fw_policy **ret)
 {
+	return policy_load_buffers_opts(src, n, NULL, diags, ret);
+}
+
+int policy_load_buffers_opts(const struct fw_policy_source *src, size_t n,
+                             const struct fw_load_opts *opts, struct fw_diags *diags,
+                             struct fw_policy **ret)
+{
 	struct fw_policy *p = calloc(1, sizeof(*p));
 	size_t cap = 0;
 	int r = 0;
@@ -346,7 +369,7 @@ int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = load_one_buffer(p, &cap, src[i].name, src[i].data, src[i].len, diags);
+		r = load_one_buffer(p, &cap, src[i].name, src[i].data, src[i].len, opts, diags);
 	return finish(p, r, diags, ret);
 }
 
@@ -364,8 +387,13 @@ void tenant_free_contents(struct fw_tenant *t)
 	free(t->name);
 	free(t->public_addrs);
 	free(t->public_locs);
-	for (size_t i = 0; i < t->n_zones; i++)
+	for (size_t i = 0; i < t->n_zones; i++) {
 		free(t->zones[i].name);
+		free(t->zones[i].ports);
+		free(t->zones[i].port_locs);
+		free(t->zones[i].dhcp_servers);
+		free(t->zones[i].ra_senders);
+	}
 	free(t->zones);
 	for (size_t i = 0; i < t->n_hosts; i++)
 		free(t->hosts[i].name);
@@ -431,6 +459,7 @@ void tenant_free_contents(struct fw_tenant *t)
 	}
 	free(t->vpn.sites);
 	free(t->vpn.dns);
+	fw_expects_free(t->expects, t->n_expects);
 }
 
 void policy_free(struct fw_policy *p)

@@ -13,13 +13,19 @@
  * sections can be processed in dependency order whatever the file's order. */
 struct sections {
 	const struct ynode *tenant, *uplink, *trunk, *zones, *hosts, *groups, *services, *rules,
-	    *publish, *egress, *management, *vpn;
+	    *publish, *egress, *management, *vpn, *expect;
+};
+
+/* A zone's keys that name hosts, kept until the hosts are loaded. */
+struct zone_l2_nodes {
+	const struct ynode *dhcp, *ra;
 };
 
 /* Per-file scratch state that only lives while the file loads. */
 struct load_state {
 	struct sctx c;
 	struct sections s;
+	const struct fw_load_opts *opts; /* may be NULL */
 	/* services: raw definitions, expanded lazily (nested names, cycles) */
 	const struct ynode **svc_nodes;
 	unsigned char *svc_state; /* 0 new, 1 expanding, 2 done */
@@ -27,6 +33,9 @@ struct load_state {
 	const struct ynode **group_nodes;
 	/* zones whose subnet was written but refused: no follow-on errors */
 	bool *zone_bad_subnet;
+	/* per zone: its allow_dhcp_server and allow_ra nodes, resolved once
+	 * the hosts are known (load_zone_hosts_l2) */
+	struct zone_l2_nodes *zone_l2_hosts;
 	/* name look-ups of references, which are many in large tenants */
 	struct name_index host_ix, group_ix, zone_ix;
 };
@@ -34,6 +43,9 @@ struct load_state {
 void load_tenant_header(struct load_state *ls);
 void load_zones(struct load_state *ls);
 void load_hosts(struct load_state *ls);
+/* A zone's `ports` (load_l2.c); the zone is ls->c.t->zones[zone]. */
+void load_zone_ports(struct load_state *ls, size_t zone, const struct ynode *v);
+void load_zone_hosts_l2(struct load_state *ls);
 void load_vpn(struct load_state *ls);
 void load_services(struct load_state *ls);
 void load_groups(struct load_state *ls);
@@ -42,6 +54,7 @@ void load_publish(struct load_state *ls);
 void load_egress(struct load_state *ls);
 void load_management(struct load_state *ls);
 void load_assign_vpn_addresses(struct load_state *ls);
+void load_expect(struct load_state *ls); /* expect_load.c: after every other section */
 
 /* Resolve one endpoint; `key` names the field in messages. */
 bool load_ref(struct load_state *ls, const struct ynode *n, const char *key, struct fw_ref *ret);
@@ -66,5 +79,7 @@ void tenant_free_contents(struct fw_tenant *t);
 
 /* Cross-tenant and whole-tenant checks after every file loaded. */
 void policy_check(struct fw_policy *p, struct fw_diags *diags);
+/* The tenants' bridges: names, trunks, ports (check_l2.c). */
+void policy_check_l2(struct fw_policy *p, struct fw_diags *diags);
 
 #endif

@@ -53,7 +53,8 @@ static void k_uplink_if(struct sctx *c, const struct ynode *v, void *obj)
 {
 	struct fw_tenant *t = obj;
 
-	s_ifname(c, v, "interface", t->uplink_if);
+	if (s_ifname(c, v, "interface", t->uplink_if))
+		t->uplink_loc = s_loc(c, v);
 }
 
 static void k_uplink_addrs(struct sctx *c, const struct ynode *v, void *obj)
@@ -100,15 +101,17 @@ void load_tenant_header(struct load_state *ls)
 		s_walk(&ls->c, ls->s.tenant, "tenant", tenant_keys, ARRAY_SIZE(tenant_keys), t);
 	if (ls->s.uplink)
 		s_walk(&ls->c, ls->s.uplink, "uplink", uplink_keys, ARRAY_SIZE(uplink_keys), t);
-	if (ls->s.trunk)
-		s_ifname(&ls->c, ls->s.trunk, "trunk", t->trunk_if);
+	if (ls->s.trunk && s_ifname(&ls->c, ls->s.trunk, "trunk", t->trunk_if))
+		t->trunk_loc = s_loc(&ls->c, ls->s.trunk);
 }
 
-/* --- zones: name -> {vlan, subnet, subnet6, gateway, gateway6, isolate, interface} --- */
+/* --- zones: name -> {vlan, subnet, subnet6, gateway, gateway6, isolate, interface,
+ *                     ports, allow_dhcp_server, allow_ra} --- */
 
 struct zone_ctx {
 	struct fw_zone *z;
-	const struct ynode *gw4, *gw6, *ifname;
+	const struct ynode *gw4, *gw6, *ifname, *ports;
+	struct zone_l2_nodes l2;
 };
 
 static void k_zone_vlan(struct sctx *c, const struct ynode *v, void *obj)
@@ -159,6 +162,26 @@ static void k_zone_isolate(struct sctx *c, const struct ynode *v, void *obj)
 	s_bool(c, v, "isolate", &((struct zone_ctx *)obj)->z->isolate);
 }
 
+/* The L2 keys are checked in load_l2.c: ports once the zone is known,
+ * hosts once they are loaded. */
+static void k_zone_ports(struct sctx *c, const struct ynode *v, void *obj)
+{
+	(void)c;
+	((struct zone_ctx *)obj)->ports = v;
+}
+
+static void k_zone_dhcp(struct sctx *c, const struct ynode *v, void *obj)
+{
+	(void)c;
+	((struct zone_ctx *)obj)->l2.dhcp = v;
+}
+
+static void k_zone_ra(struct sctx *c, const struct ynode *v, void *obj)
+{
+	(void)c;
+	((struct zone_ctx *)obj)->l2.ra = v;
+}
+
 static void k_zone_ifname(struct sctx *c, const struct ynode *v, void *obj)
 {
 	struct zone_ctx *zc = obj;
@@ -195,10 +218,16 @@ static void zone_gateway(struct sctx *c, const struct ynode *v, const char *key,
 void load_zones(struct load_state *ls)
 {
 	static const struct s_key keys[] = {
-	    {"vlan", true, k_zone_vlan},         {"subnet", false, k_zone_subnet},
-	    {"subnet6", false, k_zone_subnet6},  {"gateway", false, k_zone_gw4},
-	    {"gateway6", false, k_zone_gw6},     {"isolate", false, k_zone_isolate},
+	    {"vlan", true, k_zone_vlan},
+	    {"subnet", false, k_zone_subnet},
+	    {"subnet6", false, k_zone_subnet6},
+	    {"gateway", false, k_zone_gw4},
+	    {"gateway6", false, k_zone_gw6},
+	    {"isolate", false, k_zone_isolate},
 	    {"interface", false, k_zone_ifname},
+	    {"ports", false, k_zone_ports},
+	    {"allow_dhcp_server", false, k_zone_dhcp},
+	    {"allow_ra", false, k_zone_ra},
 	};
 	struct sctx *c = &ls->c;
 	struct fw_tenant *t = c->t;
@@ -208,7 +237,8 @@ void load_zones(struct load_state *ls)
 		return;
 	t->zones = calloc(zs->n ? zs->n : 1, sizeof(*t->zones));
 	ls->zone_bad_subnet = calloc(zs->n ? zs->n : 1, sizeof(bool));
-	if (!t->zones || !ls->zone_bad_subnet) {
+	ls->zone_l2_hosts = calloc(zs->n ? zs->n : 1, sizeof(*ls->zone_l2_hosts));
+	if (!t->zones || !ls->zone_bad_subnet || !ls->zone_l2_hosts) {
 		c->oom = -ENOMEM;
 		return;
 	}
@@ -254,6 +284,9 @@ void load_zones(struct load_state *ls)
 			s_err(c, zc.gw6, "gateway6: the zone has no 'subnet6'");
 		if (!zc.ifname && z->vlan)
 			snprintf(z->ifname, sizeof(z->ifname), "vlan%u", z->vlan);
+		if (zc.ports)
+			load_zone_ports(ls, t->n_zones - 1, zc.ports);
+		ls->zone_l2_hosts[t->n_zones - 1] = zc.l2;
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fwd/vpnplan.h"
 #include "load.h"
 #include "util.h"
 
@@ -374,22 +375,61 @@ void load_vpn(struct load_state *ls)
 		load_sites(ls, vc.sites);
 }
 
-/* `address: auto`: the lowest free host address of the pool, in file order.
- * (The daemon pins these across applies once it keeps state.) */
+/* A pinned address the user may have again: a host address of the pool,
+ * not the firewall's, and nobody with a fixed address or an earlier pin
+ * took it meanwhile (a fixed address wins: the user is told it moves). */
+static bool pin_usable(struct load_state *ls, size_t i, const struct fw_prefix *pin,
+                       const uint8_t last[16])
+{
+	struct fw_vpn *vpn = &ls->c.t->vpn;
+	char a[64];
+
+	if (pin->family != vpn->pool.family || !fw_prefix_contains(&vpn->pool, pin) ||
+	    !memcmp(pin->a, vpn->pool.a, 16) || !memcmp(pin->a, vpn->address.a, 16) ||
+	    (pin->family == 4 && !memcmp(pin->a, last, 4)))
+		return false;
+	for (size_t j = 0; j < vpn->n_users; j++) {
+		const struct fw_vpn_user *o = &vpn->users[j];
+
+		if (j == i || !o->addr.family || memcmp(o->addr.a, pin->a, 16))
+			continue;
+		if (!o->auto_addr) {
+			fw_addr_format(pin, a, sizeof(a));
+			fw_warning(ls->c.diags, &vpn->users[i].addr_loc,
+			           "address: VPN user '%s' had %s, which VPN user '%s' now has: "
+			           "'%s' gets a new address",
+			           vpn->users[i].name, a, o->name, vpn->users[i].name);
+		}
+		return false;
+	}
+	return true;
+}
+
+/* `address: auto`: the address the user had (the daemon's pins), else the
+ * lowest free host address of the pool, in file order. */
 void load_assign_vpn_addresses(struct load_state *ls)
 {
+	const struct fw_vpn_pins *pins = ls->opts ? ls->opts->vpn_pins : NULL;
 	struct fw_vpn *vpn = &ls->c.t->vpn;
 	uint8_t last[16];
 
 	if (!vpn->present || !vpn->pool.family)
 		return;
 	fw_prefix_last(&vpn->pool, last);
+	for (size_t i = 0; pins && ls->c.t->name && i < vpn->n_users; i++) {
+		struct fw_vpn_user *u = &vpn->users[i];
+		const struct fw_vpn_pin *pin =
+		    u->auto_addr ? vpn_pins_find(pins, ls->c.t->name, u->name) : NULL;
+
+		if (pin && pin_usable(ls, i, &pin->addr, last))
+			u->addr = pin->addr;
+	}
 	for (size_t i = 0; i < vpn->n_users; i++) {
 		struct fw_vpn_user *u = &vpn->users[i];
 		struct fw_prefix cand = vpn->pool;
 		bool found = false;
 
-		if (!u->auto_addr)
+		if (!u->auto_addr || u->addr.family)
 			continue;
 		cand.len = cand.family == 4 ? 32 : 128;
 		while (fw_addr_add(&cand, 1) && fw_prefix_contains(&vpn->pool, &cand)) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "fwd/l2plan.h"
 #include "path.h"
 
 static bool same_addr(const struct fw_prefix *a, const struct fw_prefix *b)
@@ -126,15 +127,28 @@ int path_follow(const struct fw_plan *plan, const struct fw_tenant *t, const str
 			ev->verdict = FW_VERDICT_ACCEPT;
 			return 1;
 		}
-		snprintf(path, path_size, "bridge %s: inside isolated zone %s", t->name, z->name);
-		pk->iif[0] = pk->oif[0] = '\0';
-		if (plan_eval(plan, FW_FAMILY_BRIDGE, FW_HOOK_FORWARD, FW_CHAIN_FILTER, pk, ev) < 0)
-			return -ENOMEM;
-		return ev->verdict == FW_VERDICT_ACCEPT;
+		/* Plain per-zone bridges: the zone's hosts are bridged. On the
+		 * tenant's own bridge the gateway answers ARP for the zone's
+		 * other hosts (proxy ARP): they are routed, in and out of the
+		 * zone's interface, through the forward chain. */
+		if (!fw_l2_tenant_bridged(t)) {
+			snprintf(path, path_size, "bridge %s: inside isolated zone %s", t->name,
+			         z->name);
+			pk->iif[0] = pk->oif[0] = '\0';
+			if (plan_eval(plan, FW_FAMILY_BRIDGE, FW_HOOK_FORWARD, FW_CHAIN_FILTER, pk,
+			              ev) < 0)
+				return -ENOMEM;
+			return ev->verdict == FW_VERDICT_ACCEPT;
+		}
 	}
 	snprintf(pk->oif, sizeof(pk->oif), "%s", side_ifname(t, dst_side));
-	snprintf(path, path_size, "forward %s: %s -> %s", t->name, side_name(t, e->src_side),
-	         side_name(t, dst_side));
+	if (e->src_side == dst_side && e->src_side >= 1 && e->src_side <= t->n_zones)
+		snprintf(path, path_size,
+		         "forward %s: inside isolated zone %s, routed by its gateway", t->name,
+		         side_name(t, dst_side));
+	else
+		snprintf(path, path_size, "forward %s: %s -> %s", t->name,
+		         side_name(t, e->src_side), side_name(t, dst_side));
 	bool nat = ev->nat;
 	struct fw_origin nat_origin = ev->origin;
 	if (plan_eval(plan, FW_FAMILY_INET, FW_HOOK_FORWARD, FW_CHAIN_FILTER, pk, ev) < 0)

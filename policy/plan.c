@@ -30,6 +30,8 @@ void plan_clear(struct fw_plan *plan)
 		free(tb->chains);
 	}
 	free(plan->tables);
+	vpn_plan_clear(&plan->vpn);
+	l2_plan_clear(&plan->l2);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -420,7 +420,7 @@ cmd_up() {
 start_fwd() {
 	local i
 	[ -x "$FWD" ] || die "no $FWD: build first (./scripts/build.sh build)"
-	in_ns fw "$FWD" --state-dir "$STATE/fwd" --socket "$STATE/fwd.sock" --group root \
+	in_ns fw "$FWD" --state-dir "$STATE/fwd" --socket "$STATE/fwd.sock" --group root --l2 off \
 		>"$STATE/fwd.log" 2>&1 &
 	for i in $(seq 100); do
 		[ -S "$STATE/fwd.sock" ] && return 0

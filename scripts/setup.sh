@@ -7,7 +7,14 @@ packages=(
 	libyaml-dev libjansson-dev libcmocka-dev libnftnl-dev libmnl-dev
 	libnl-3-dev libnl-route-3-dev libsodium-dev libsystemd-dev
 	nftables iproute2 iputils-ping netcat-openbsd python3 groff-base man-db
-	libnftables-dev iperf3 util-linux
+	libnftables-dev iperf3 util-linux wireguard-tools wireguard-go
+	# fwctl vpn user add: QR codes (terminal, PNG); zbar-tools reads them back in tests
+	libqrencode-dev libpng-dev zbar-tools
+	# the appliance image and the VM test tier (image/, docs/appliance.md)
+	qemu-system-x86 busybox-static kmod cpio xorriso grub-pc-bin grub-efi-amd64-bin
+	mtools dosfstools
+	# GitOps (fwd --git-url/--git-receive); git and ssh-keygen sign commits in tests
+	libgit2-dev git openssh-client
 )
 missing=()
 for p in "${packages[@]}"; do

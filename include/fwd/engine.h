@@ -48,10 +48,12 @@
  * tables somebody else changed are named and restored. */
 #define FW_DRIFT_DETAIL 512
 struct fw_drift {
-	bool read_back; /* the ruleset had changed: the kernel's tables were read */
-	size_t tables;  /* tables not as planned (0: none) */
-	bool repaired;  /* ... replaced by the planned ones, in one transaction */
-	/* "fwd_acme: chain dmz.servers has 0 rules, expected 1; ..." */
+	bool read_back;  /* the ruleset had changed: the kernel's tables were read */
+	size_t tables;   /* tables not as planned (0: none) */
+	bool repaired;   /* ... replaced by the planned ones, in one transaction */
+	size_t l2_steps; /* L2: steps it took to restore bridges, VLANs, gateways (0: none) */
+	/* "fwd_acme: chain dmz.servers has 0 rules, expected 1; ..."
+	 * "l2: vlan110 on br-acme: add 802.1Q device (VLAN 110); ..." */
 	char detail[FW_DRIFT_DETAIL];
 };
 
@@ -150,6 +152,10 @@ void fw_engine_set_revoke(struct fw_engine *e, fw_revoke_fn fn, void *ctx);
  * ones are pruned after an apply or confirm, never the live one and never
  * while a change waits for confirm. */
 void fw_engine_set_history_limit(struct fw_engine *e, size_t keep);
+/* What every policy load of the engine gets (the daemon's VPN address pins,
+ * which it keeps up to date; NULL: none). Not copied: must outlive e. */
+void fw_engine_set_load_opts(struct fw_engine *e, const struct fw_load_opts *opts);
+const struct fw_load_opts *fw_engine_load_opts(const struct fw_engine *e);
 /* Call periodically; returns 1 when it rolled a pending generation back. */
 int fw_engine_tick(struct fw_engine *e, time_t now, struct fw_diags *diags);
 /* Compare the kernel with the live plan and restore what others changed

@@ -11,6 +11,7 @@
 #include "fwd/logs.h"
 #include "fwd/proto.h"
 #include "fwd/state.h"
+#include "fwd/vpnstatus.h"
 
 struct fw_daemon {
 	struct fw_state *state;
@@ -24,6 +25,23 @@ struct fw_daemon {
 	/* counters (fwd/handlers_counters.c): the kernel's reader; NULL: none */
 	fw_counters_fn counters;
 	void *counters_ctx;
+	/* vpn status (fwd/handlers_vpn.c): the devices' reader; NULL: none */
+	fw_vpn_status_fn vpn_status;
+	void *vpn_status_ctx;
+	/* gitops (fwd/handlers_gitops.c, include/fwd/gitops.h); NULL: fwd
+	 * follows no repository */
+	const struct fw_daemon_git *git;
+	void *git_ctx;
+};
+
+/* What gitops offers the handlers (fwd plugs in fw_gitops_daemon_ops). */
+struct fw_daemon_git {
+	/* `sync`: 0 and the commit's record (new reference), or -errno and a
+	 * message in err */
+	int (*sync)(void *ctx, const char *commit, const char *who, json_t **ret, char *err,
+	            size_t err_size);
+	/* the "git" object of `status` (new reference) */
+	json_t *(*status)(void *ctx);
 };
 
 char *fw_daemon_handle(void *userdata, const struct ctl_peer *peer, const struct fwp_request *req);
@@ -36,6 +54,14 @@ char *fw_daemon_logs(struct fw_daemon *dm, const struct ctl_peer *peer,
 void fw_daemon_log_packet(const struct fw_log_packet *pkt, void *data);
 /* `counters`: hits per policy item of the live plan (all or one tenant). */
 char *fw_daemon_counters(struct fw_daemon *dm, const struct fwp_request *req);
+/* `vpn-status`: peers of the live plan's WireGuard interfaces (all or one
+ * tenant's): handshake, bytes, endpoint. */
+char *fw_daemon_vpn_status(struct fw_daemon *dm, const struct fwp_request *req);
+/* fwd/handlers_gitops.c: `sync`, and the "git" member of `status`'s result
+ * (nothing when fwd follows no repository). */
+char *fw_daemon_sync(struct fw_daemon *dm, const struct fwp_request *req,
+                     const struct fw_state_meta *who);
+void fw_daemon_git_status(struct fw_daemon *dm, json_t *status);
 
 /* fwd/handlers_change.c: `diff` (what apply of these files would change),
  * `rule-add` / `rule-del` (one rule into or out of the live generation's
@@ -45,6 +71,25 @@ char *fw_daemon_diff(struct fw_daemon *dm, const struct fwp_request *req);
 char *fw_daemon_rule(struct fw_daemon *dm, const struct fwp_request *req,
                      const struct fw_state_meta *who);
 char *fw_daemon_history_one(struct fw_daemon *dm, const struct fwp_request *req);
+/* Any such edit of the live generation's file of req->tenant, applied with
+ * the history and audit entry `source`; refusals start with `what`.
+ * answer (may be NULL) adds to a successful answer's result. */
+struct fw_policy_source;
+struct fw_daemon_edit {
+	const char *what;   /* "rule add refused" */
+	const char *source; /* "fwctl rule add" */
+	int (*edit)(const struct fwp_request *req, const struct fw_policy_source *f, char **ret,
+	            size_t *ret_len, char *err, size_t err_size);
+	void (*answer)(struct fw_daemon *dm, const struct fwp_request *req, json_t *res);
+};
+char *fw_daemon_edit_live(struct fw_daemon *dm, const struct fwp_request *req,
+                          const struct fw_state_meta *who, const struct fw_daemon_edit *ed);
+/* fwd/handlers_vpn_edit.c: `vpn-edit` (a VPN user or site into or out of
+ * the tenant file; user-add answers what the client's configuration needs)
+ * and `vpn-list`. */
+char *fw_daemon_vpn_edit(struct fw_daemon *dm, const struct fwp_request *req,
+                         const struct fw_state_meta *who);
+char *fw_daemon_vpn_list(struct fw_daemon *dm, const struct fwp_request *req);
 
 /* Shared by the handler files (fwd/handlers.c): diagnostics as JSON, an
  * error response naming the error count (with diagnostics), the lockout

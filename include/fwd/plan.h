@@ -22,6 +22,8 @@
 
 #include "fwd/diag.h"
 #include "fwd/policy.h"
+#include "fwd/l2plan.h"
+#include "fwd/vpnplan.h"
 
 #define FW_MAX_CONCAT   4
 #define FW_OBJ_NAME_MAX 128 /* table, chain and set names */
@@ -173,6 +175,9 @@ struct fw_plan_set {
 	struct fw_elem *elems; /* sorted, pairwise disjoint */
 	size_t n_elems;
 	size_t cap_elems;
+	/* plan_digest(): the declaration and every element (valid while the
+	 * table's digest_set is true) */
+	uint64_t digest[2];
 };
 
 struct fw_plan_chain {
@@ -194,11 +199,18 @@ struct fw_plan_table {
 	size_t n_sets;
 	struct fw_plan_chain *chains;
 	size_t n_chains;
+	/* plan_digest(): everything but the set elements (chains, rules, set
+	 * declarations). digest_set: this digest and the sets' are current;
+	 * false (a plan built by hand) makes the backend compare elements. */
+	uint64_t digest[2];
+	bool digest_set;
 };
 
 struct fw_plan {
 	struct fw_plan_table *tables;
 	size_t n_tables;
+	struct fw_vpn_plan vpn; /* WireGuard interfaces and peers (fwd/vpnplan.h) */
+	struct fw_l2_plan l2;   /* bridges, VLANs, ports (fwd/l2plan.h) */
 };
 
 /*
@@ -208,6 +220,11 @@ struct fw_plan {
  */
 int plan_compile(const struct fw_policy *policy, struct fw_diags *diags, struct fw_plan **ret);
 void plan_free(struct fw_plan *plan);
+/* Fill in the digests of every table and set (plan_compile does): equal
+ * digests stand for equal content as the nft backend reads it, so an
+ * unchanged table or set is decided without reading its elements. A plan
+ * changed afterwards must be digested again (or its digest_set cleared). */
+void plan_digest(struct fw_plan *plan);
 
 /* Lookup helpers for backends, the renderer and the evaluator. */
 const struct fw_plan_table *plan_find_table(const struct fw_plan *plan, enum fw_family family,

@@ -85,6 +85,18 @@ struct fw_zone {
 	struct fw_loc subnet4_loc, subnet6_loc;
 	struct fw_prefix gw4, gw6; /* set when the subnet is */
 	bool isolate;
+	/* `ports`: interfaces of hosts attached to the appliance itself (tap,
+	 * veth), untagged members of the zone's VLAN on the tenant's bridge. */
+	char (*ports)[FW_IFNAME_MAX + 1];
+	struct fw_loc *port_locs;
+	size_t n_ports;
+	/* `allow_dhcp_server`, `allow_ra`: hosts (indexes into the tenant's
+	 * hosts, each with a MAC) whose DHCP replies or router advertisements
+	 * the tenant's bridge lets through; everyone else's are dropped. */
+	size_t *dhcp_servers;
+	size_t n_dhcp_servers;
+	size_t *ra_senders;
+	size_t n_ra_senders;
 };
 
 struct fw_host {
@@ -203,6 +215,8 @@ struct fw_vpn {
 	size_t n_sites;
 };
 
+struct fw_expect;
+
 struct fw_tenant {
 	char *file; /* owned; every loc.file of this tenant points here */
 	char *name;
@@ -210,10 +224,12 @@ struct fw_tenant {
 	uint32_t id;
 	bool log_denied; /* tenant.log_denied: log default drops (NFLOG) */
 	char uplink_if[FW_IFNAME_MAX + 1];
+	struct fw_loc uplink_loc;
 	struct fw_prefix *public_addrs;
 	struct fw_loc *public_locs;
 	size_t n_public;
 	char trunk_if[FW_IFNAME_MAX + 1]; /* may be empty */
+	struct fw_loc trunk_loc;
 	struct fw_zone *zones;
 	size_t n_zones;
 	struct fw_host *hosts;
@@ -231,6 +247,8 @@ struct fw_tenant {
 	struct fw_mgmt *mgmt;
 	size_t n_mgmt;
 	struct fw_vpn vpn;
+	struct fw_expect *expects; /* `expect:` assertions (fwd/expect.h) */
+	size_t n_expects;
 };
 
 struct fw_policy {
@@ -261,6 +279,20 @@ struct fw_policy_source {
 };
 int policy_load_buffers(const struct fw_policy_source *src, size_t n, struct fw_diags *diags,
                         struct fw_policy **ret);
+
+/* Loading with inputs from the daemon's state: the addresses VPN users had
+ * (struct fw_vpn_pins, fwd/vpnplan.h), so `address: auto` never moves a
+ * user. NULL opts or pins: addresses are assigned in file order. */
+struct fw_vpn_pins;
+struct fw_load_opts {
+	const struct fw_vpn_pins *vpn_pins;
+};
+int policy_load_paths_opts(const char *const *paths, size_t n_paths,
+                           const struct fw_load_opts *opts, struct fw_diags *diags,
+                           struct fw_policy **ret);
+int policy_load_buffers_opts(const struct fw_policy_source *src, size_t n,
+                             const struct fw_load_opts *opts, struct fw_diags *diags,
+                             struct fw_policy **ret);
 
 void policy_free(struct fw_policy *p);
 

@@ -39,9 +39,13 @@ enum fwp_command {
 	FWP_SHOW,
 	FWP_LOGS,
 	FWP_COUNTERS,
-	FWP_DIFF,     /* files: what apply would change, nothing applied */
-	FWP_RULE_ADD, /* tenant, rule: one rule into the live policy's tenant file */
-	FWP_RULE_DEL, /* tenant, id: one rule out */
+	FWP_DIFF,       /* files: what apply would change, nothing applied */
+	FWP_RULE_ADD,   /* tenant, rule: one rule into the live policy's tenant file */
+	FWP_RULE_DEL,   /* tenant, id: one rule out */
+	FWP_VPN_STATUS, /* tenant (optional): WireGuard peers, handshakes, bytes */
+	FWP_SYNC,       /* commit (optional): apply the git branch's tip now */
+	FWP_VPN_EDIT,   /* tenant, vpn: a VPN user or site into or out of the tenant file */
+	FWP_VPN_LIST,   /* tenant (optional): the live policy's VPN users and sites */
 };
 
 struct fwp_file {
@@ -59,6 +63,17 @@ struct fwp_rule {
 	const char *from[FWP_MAX_RULE_LIST], *to[FWP_MAX_RULE_LIST], *allow[FWP_MAX_RULE_LIST];
 	size_t n_from, n_to, n_allow;
 	bool log;
+};
+
+/* vpn-edit's "vpn": {"op": "user-add"|"user-del"|"site-add"|"site-del",
+ * "name": S, "address": S, "public_key": S, "groups": [S...],
+ * "networks": [S...], "endpoint": S, "keepalive": N} (fwd/proto_vpn.c).
+ * Never a private key: fwctl keeps the user's to itself. */
+struct fwp_vpn_edit {
+	const char *op, *name, *address, *public_key, *endpoint; /* NULL: none */
+	const char *groups[FWP_MAX_RULE_LIST], *networks[FWP_MAX_RULE_LIST];
+	size_t n_groups, n_networks;
+	int keepalive; /* -1: none */
 };
 
 struct fwp_request {
@@ -88,6 +103,11 @@ struct fwp_request {
 	struct fwp_rule rule;
 	/* rule-del: the rule's id */
 	const char *rule_id;
+	/* vpn-edit (with tenant, confirm, origin, force) */
+	bool has_vpn;
+	struct fwp_vpn_edit vpn;
+	/* sync: the pushed commit (40 hex digits); NULL: the branch's tip */
+	const char *commit;
 	json_t *json; /* owns every string above */
 };
 
@@ -104,6 +124,9 @@ const char *fwp_command_name(enum fwp_command c);
  * parser once the other arguments are in; the serialiser's side. */
 int fwp_parse_rule_args(json_t *args, struct fwp_request *r, char *err, size_t size);
 json_t *fwp_rule_json(const struct fwp_rule *rule);
+/* vpn-edit's "vpn" (fwd/proto_vpn.c), the same way. */
+int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t size);
+json_t *fwp_vpn_json(const struct fwp_vpn_edit *v);
 
 /* Serialise a request for the client side (a new string with "\n"). */
 char *fwp_request_format(const struct fwp_request *req);

@@ -54,7 +54,7 @@ struct fw_state_file {
 struct fw_state_meta {
 	const char *who; /* user name of the peer, or "boot", "gitops" */
 	uint32_t uid;
-	const char *source;  /* "fwctl", "gitops", "boot", "rollback" */
+	const char *source;  /* "fwctl", "git:SHA" (gitops), "boot", "rollback" */
 	const char *comment; /* may be NULL */
 };
 
@@ -64,7 +64,7 @@ struct fw_generation {
 	time_t time;
 	uint32_t uid;
 	char who[64];
-	char source[32];
+	char source[48]; /* "fwctl", ..., "git:" and a 40-digit commit id */
 	char comment[256];
 };
 

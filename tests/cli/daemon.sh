@@ -34,6 +34,10 @@ grep -q "dangling-from.yaml:27:11: error: from: no host, group or zone named 'ap
 c apply "$src/templates/windows-stack.yaml" >"$tmp/out" && grep -qx "applied generation 1" "$tmp/out" && ok || bad "apply: $(cat "$tmp/out")"
 diff -q <("$fwctl" compile "$src/templates/windows-stack.yaml") "$tmp/kernel.nft" >/dev/null && ok || bad "the loaded ruleset differs from fwctl compile"
 c show acme >"$tmp/out" && grep -q "^table inet fwd_acme {" "$tmp/out" && ok || bad "show acme"
+# ... and the tenant's bridge after its tables, exactly as planned
+sed -n '/^bridge br-acme /,+4p' "$tmp/out" >"$tmp/l2"
+printf 'bridge br-acme vlan_filtering 1\n\tport eth1 trunk vlans 110,120,130\n\tvlan 110 dmz gateway vlan110 10.10.110.1/24 proxy-arp\n\tvlan 120 servers gateway vlan120 10.10.120.1/24 proxy-arp\n\tvlan 130 office gateway vlan130 10.10.130.1/24\n' |
+	diff - "$tmp/l2" >/dev/null && ok || bad "show acme: the bridge: $(cat "$tmp/l2")"
 
 # Commit-confirm: not confirmed within 2 s, generation 1 comes back.
 c apply --confirm 2 "$src/templates/" >"$tmp/out" && grep -q "confirm within 2 seconds" "$tmp/out" && ok || bad "apply --confirm: $(cat "$tmp/out")"

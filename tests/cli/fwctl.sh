@@ -35,7 +35,10 @@ cp templates/windows-stack.yaml "$tmp/a.yaml"
 cp templates/windows-stack.yaml "$tmp/b.yaml"
 expect_exit 1 "$fwctl" check "$tmp"
 grep -q "b.yaml:12:9: error: tenant name 'acme' is already used" "$tmp/err" && ok || bad "cross-tenant duplicate name: $(head -5 "$tmp/err")"
-grep -q "VLAN 110 is already used by zone 'dmz' of tenant acme" "$tmp/err" && ok || bad "cross-tenant VLAN: $(grep VLAN "$tmp/err" | head -2)"
+# Each tenant has its own bridge and trunk: the same VLAN id is fine, the
+# same default gateway name ("vlan110") and the same trunk are not.
+grep -q "b.yaml:23:3: error: interface 'vlan110' is already used by tenant acme (.*a.yaml:23:3); give this zone's gateway another name with 'interface:'" "$tmp/err" && ok || bad "cross-tenant gateway name: $(grep vlan110 "$tmp/err" | head -2)"
+grep -q "b.yaml:19:8: error: trunk 'eth1' is already the trunk of tenant 'acme' (.*a.yaml:19:8); an interface is a port of one bridge only: give each tenant its own trunk" "$tmp/err" && ok || bad "shared trunk: $(grep trunk "$tmp/err" | head -2)"
 # Warnings go to stderr and do not fail the check.
 cat >"$tmp/shadow.yaml" <<'YAML'
 tenant: {name: t, id: 9}

@@ -28,7 +28,7 @@ ip netns add "$ns" && ip netns add "$ref" || { echo "SKIP: daemon: no network na
 
 start() {
 	rm -f "$sock" # a killed daemon leaves its socket file behind
-	ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root \
+	ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root --l2 off \
 		2>>"$tmp/fwd.log" &
 	pid=$!
 	for _ in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done

@@ -117,7 +117,7 @@ within_1s() {
 }
 intact() { [ "$(kernel)" = "$(cat "$tmp/expected")" ]; }
 
-ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root \
+ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root --l2 off \
 	--drift-interval 30 2>>"$tmp/fwd.log" &
 pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done

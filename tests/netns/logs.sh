@@ -207,7 +207,7 @@ c logs --tenant nope >"$tmp/nope.out" 2>"$tmp/nope.err" || rc=$?
 # --- the group taken: a second fwd in the same namespace goes on without logs
 sock2="$tmp/second.sock"
 ip netns exec "$LAB_PREFIX-fw" "$build/fwd" --state-dir "$tmp/second" --socket "$sock2" \
-	--group root 2>"$tmp/second.log" &
+	--group root --l2 off 2>"$tmp/second.log" &
 second=$!
 for _ in $(seq 100); do
 	[ -S "$sock2" ] && break

@@ -43,6 +43,34 @@ static int file_apply(void *ctx, const struct fw_plan *old, const struct fw_plan
 	return 0;
 }
 
+/* The VPN interfaces as a backend would report them: no devices here, so
+ * no peers, and one fixed public key (what `fwctl vpn user add` puts in a
+ * client's configuration). */
+#define TESTD_VPN_KEY "dGVzdGQtdnBuLXNlcnZlci1wdWJsaWMta2V5LTAwMDA="
+
+static int vpn_status(void *ctx, const struct fw_vpn_plan *plan, const char *tenant,
+                      struct fw_vpn_status *ret)
+{
+	(void)ctx;
+	ret->ifaces = calloc(plan->n_ifaces ? plan->n_ifaces : 1, sizeof(*ret->ifaces));
+	if (!ret->ifaces)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n_ifaces; i++) {
+		const struct fw_vpn_iface *f = &plan->ifaces[i];
+		struct fw_vpn_iface_status *s = &ret->ifaces[ret->n_ifaces];
+
+		if (tenant && strcmp(tenant, f->tenant))
+			continue;
+		snprintf(s->ifname, sizeof(s->ifname), "%s", f->ifname);
+		snprintf(s->tenant, sizeof(s->tenant), "%s", f->tenant);
+		snprintf(s->public_key, sizeof(s->public_key), "%s", TESTD_VPN_KEY);
+		s->impl = "test";
+		s->listen_port = f->listen_port;
+		ret->n_ifaces++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fw_backend be = {file_apply, NULL, NULL};
@@ -56,6 +84,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	be.ctx = argv[3];
+	dm.vpn_status = vpn_status;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (fw_state_open(argv[1], &dm.state) < 0 || fw_engine_new(dm.state, &be, &dm.engine) < 0 ||

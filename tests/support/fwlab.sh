@@ -95,7 +95,7 @@ fwlab_fwd_start() {
 	# `ip netns exec` execs fwd: $! is fwd itself (through a shell function
 	# it would be a subshell, and a kill would miss fwd).
 	ip netns exec "$(fwlab_ns fw)" "$FWLAB_BUILD/fwd" --state-dir "$1" --socket "$2" \
-		--group root 2>>"$3" &
+		--group root --l2 off 2>>"$3" &
 	FWLAB_PID=$!
 	for ((i = 0; i < 1000; i++)); do
 		[ -S "$2" ] && return 0

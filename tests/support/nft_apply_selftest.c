@@ -17,6 +17,10 @@
  *   nft_apply_selftest bad-elem        a map element jumps to a missing chain
  *   nft_apply_selftest bad-plan        a plan the backend cannot translate
  *                                      (refused before anything is sent)
+ *   nft_apply_selftest delta           an element delta decided by digests
+ *                                      and verified element by element, and
+ *                                      a verification that must find the
+ *                                      kernel differs (selftest_delta.c)
  *
  * Every apply reads back what it committed (nft_apply_opts.verify): a
  * difference from the plan is a warning on stderr, which the test refuses.
@@ -477,15 +481,16 @@ int main(int argc, char **argv)
 		opts.before_send = race;
 		opts.hook_arg = &races;
 	}
+	if (!strcmp(mode, "delta"))
+		return selftest_delta(kinds(), kinds());
 	if (!strcmp(mode, "render") || !strcmp(mode, "apply"))
 		plan = kinds();
 	else
 		plan = bad(mode);
 	if (!plan) {
-		fprintf(
-		    stderr,
-		    "usage: nft_apply_selftest render|apply|bad-jump|bad-hook|bad-elem|bad-plan "
-		    "[--dump] [--dry-run] [--stats]\n");
+		fprintf(stderr, "usage: nft_apply_selftest "
+		                "render|apply|bad-jump|bad-hook|bad-elem|bad-plan|delta "
+		                "[--dump] [--dry-run] [--stats]\n");
 		return 2;
 	}
 	if (!strcmp(mode, "render")) {

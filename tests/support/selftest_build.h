@@ -28,6 +28,10 @@ struct fw_val port(uint16_t p);
 struct fw_val be16(uint16_t x);
 struct fw_val ifname(const char *n);
 struct fw_val ether(const char *m);
+
+/* selftest_delta.c: `nft_apply_selftest delta` with two copies of the kinds
+ * plan (it changes b, frees both). Exit status. */
+int selftest_delta(struct fw_plan *a, struct fw_plan *b);
 void cmp(struct fw_plan_rule *r, enum fw_sel sel, bool neg, struct fw_val v);
 void bits(struct fw_plan_rule *r, enum fw_sel sel, bool neg, uint32_t mask, uint32_t b);
 void lookup(struct fw_plan_rule *r, enum fw_stmt_kind kind, const char *name, bool neg, uint8_t n,

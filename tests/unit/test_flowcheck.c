@@ -118,9 +118,13 @@ static void test_paths(void **state)
 	struct fw_flow fl = flow("10.10.120.20", 40001, "10.10.120.30", "tcp", 1433);
 	struct fw_flow_check r = check(&f->live, &fl);
 
-	/* app -> sql: bridged inside the isolated servers zone */
+	/* app -> sql: inside the isolated servers zone, on the tenant's bridge
+	 * (acme has a trunk): routed by the zone's gateway (proxy ARP) */
 	assert_int_equal(r.verdict, FW_FLOW_ACCEPT);
-	assert_string_equal(r.path, "bridge acme: inside isolated zone servers");
+	assert_string_equal(r.path,
+	                    "forward acme: inside isolated zone servers, routed by its gateway");
+	assert_string_equal(r.eval.table, "fwd_acme");
+	assert_string_equal(r.eval.chain, "servers.servers");
 	assert_string_equal(r.eval.origin.id, "app-to-sql");
 	assert_string_equal(r.tenant->name, "acme");
 	/* sql -> app on the same port: rules are directed */

@@ -63,7 +63,8 @@ static void test_errors(void **state)
 	             "protocol version 2 is not supported, this fwd speaks version 1");
 	expect_error("{\"version\":1,\"command\":\"reboot\"}", -EINVAL,
 	             "unknown command 'reboot' (expected status, apply, confirm, rollback, "
-	             "history, show, logs, counters, diff, rule-add or rule-del)");
+	             "history, show, logs, counters, diff, rule-add, rule-del, vpn-status, "
+	             "sync, vpn-edit or vpn-list)");
 	expect_error("{\"version\":1,\"command\":\"status\",\"extra\":1}", -EINVAL,
 	             "request: unknown key 'extra' (expected version, id, command, args)");
 	expect_error("{\"version\":1,\"command\":\"status\",\"args\":{\"tenant\":\"x\"}}", -EINVAL,

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The L2 part of a change's diff (change.c): bridges, ports and VLANs. */
+#ifndef FWD_CHANGE_L2_H
+#define FWD_CHANGE_L2_H
+
+#include <stdio.h>
+
+#include "fwd/plan.h"
+
+/* Append a unified diff of every bridge that differs between the plans
+ * (either may be NULL) to f, under "--- br-acme (LIVE)" / "+++ br-acme
+ * (NEW)" headers: new bridges in plan order, then the ones that go away.
+ * Calls changed(ctx, tenant) for each. Returns 0 or a negative errno. */
+int change_l2_diff(FILE *f, const struct fw_plan *old_plan, const struct fw_plan *new_plan,
+                   const char *old_label, const char *new_label,
+                   int (*changed)(void *ctx, const char *tenant), void *ctx);
+
+#endif
