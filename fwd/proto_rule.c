@@ -1,44 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control protocol's rule-add and rule-del arguments (see fwd/proto.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fwd/proto.h"
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static bool is_value(const json_t *v)
-{
-	return json_is_string(v) && json_string_length(v) >= 1 &&
-	       json_string_length(v) <= FWP_MAX_RULE_VALUE &&
-	       strlen(json_string_value(v)) == json_string_length(v); /* no NUL inside */
-}
-
-static int string_arg(json_t *o, const char *key, const char *what, const char **ret, char *err,
-                      size_t size)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v)
-		return 0;
-	if (!is_value(v))
-		return fail(err, size, "%s: expected a string of 1 to %d bytes", what,
-		            FWP_MAX_RULE_VALUE);
-	*ret = json_string_value(v);
-	return 0;
-}
+#include "proto_args.h"
 
 /* A string or a list of 1 to FWP_MAX_RULE_LIST strings. */
 static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n, char *err,
@@ -47,21 +14,21 @@ static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n,
 	json_t *v = json_object_get(o, key), *x;
 	size_t i;
 
-	if (is_value(v)) {
+	if (fwp_arg_is_value(v)) {
 		ret[0] = json_string_value(v);
 		*ret_n = 1;
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > FWP_MAX_RULE_LIST)
-		return fail(err, size,
-		            "args.rule.%s: expected a string or a list of 1 to %d strings", key,
-		            FWP_MAX_RULE_LIST);
+		return fwp_arg_fail(err, size,
+		                    "args.rule.%s: expected a string or a list of 1 to %d strings",
+		                    key, FWP_MAX_RULE_LIST);
 	json_array_foreach(v, i, x)
 	{
-		if (!is_value(x))
-			return fail(err, size,
-			            "args.rule.%s[%zu]: expected a string of 1 to %d bytes", key, i,
-			            FWP_MAX_RULE_VALUE);
+		if (!fwp_arg_is_value(x))
+			return fwp_arg_fail(err, size,
+			                    "args.rule.%s[%zu]: expected a string of 1 to %d bytes",
+			                    key, i, FWP_MAX_RULE_VALUE);
 		ret[i] = json_string_value(x);
 	}
 	*ret_n = json_array_size(v);
@@ -76,27 +43,29 @@ static int parse_rule(json_t *v, struct fwp_rule *rule, char *err, size_t size)
 	int e;
 
 	if (!json_is_object(v))
-		return fail(err, size,
-		            "args.rule: expected {\"from\", \"to\", \"allow\"} and optionally "
-		            "\"id\", \"log\", \"comment\", \"before\"");
+		return fwp_arg_fail(
+		    err, size,
+		    "args.rule: expected {\"from\", \"to\", \"allow\"} and optionally "
+		    "\"id\", \"log\", \"comment\", \"before\"");
 	json_object_foreach(v, key, x)
 	{
 		bool known = false;
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]);
 		if (!known)
-			return fail(err, size, "args.rule: unknown key '%.64s'", key);
+			return fwp_arg_fail(err, size, "args.rule: unknown key '%.64s'", key);
 	}
 	if ((e = list_arg(v, "from", rule->from, &rule->n_from, err, size)) < 0 ||
 	    (e = list_arg(v, "to", rule->to, &rule->n_to, err, size)) < 0 ||
 	    (e = list_arg(v, "allow", rule->allow, &rule->n_allow, err, size)) < 0 ||
-	    (e = string_arg(v, "id", "args.rule.id", &rule->id, err, size)) < 0 ||
-	    (e = string_arg(v, "comment", "args.rule.comment", &rule->comment, err, size)) < 0 ||
-	    (e = string_arg(v, "before", "args.rule.before", &rule->before, err, size)) < 0)
+	    (e = fwp_arg_string(v, "id", "args.rule.id", &rule->id, err, size)) < 0 ||
+	    (e = fwp_arg_string(v, "comment", "args.rule.comment", &rule->comment, err, size)) <
+	        0 ||
+	    (e = fwp_arg_string(v, "before", "args.rule.before", &rule->before, err, size)) < 0)
 		return e;
 	if ((x = json_object_get(v, "log"))) {
 		if (!json_is_boolean(x))
-			return fail(err, size, "args.rule.log: expected true or false");
+			return fwp_arg_fail(err, size, "args.rule.log: expected true or false");
 		rule->log = json_is_true(x);
 	}
 	return 0;
@@ -108,16 +77,16 @@ int fwp_parse_rule_args(json_t *args, struct fwp_request *r, char *err, size_t s
 	json_t *v;
 
 	if (!r->tenant)
-		return fail(err, size, "args: '%s' needs 'tenant'", cmd);
+		return fwp_arg_fail(err, size, "args: '%s' needs 'tenant'", cmd);
 	if (r->command == FWP_RULE_ADD) {
 		if (!(v = json_object_get(args, "rule")))
-			return fail(err, size, "args: '%s' needs 'rule'", cmd);
+			return fwp_arg_fail(err, size, "args: '%s' needs 'rule'", cmd);
 		r->has_rule = true;
 		return parse_rule(v, &r->rule, err, size);
 	}
 	if (!json_object_get(args, "id"))
-		return fail(err, size, "args: '%s' needs 'id'", cmd);
-	return string_arg(args, "id", "args.id", &r->rule_id, err, size);
+		return fwp_arg_fail(err, size, "args: '%s' needs 'id'", cmd);
+	return fwp_arg_string(args, "id", "args.id", &r->rule_id, err, size);
 }
 
 static json_t *list_json(const char *const *v, size_t n)

@@ -1,42 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control protocol's vpn-edit argument (see fwd/proto.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fwd/proto.h"
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static bool is_value(const json_t *v)
-{
-	return json_is_string(v) && json_string_length(v) >= 1 &&
-	       json_string_length(v) <= FWP_MAX_RULE_VALUE &&
-	       strlen(json_string_value(v)) == json_string_length(v); /* no NUL inside */
-}
+#include "proto_args.h"
 
 static int string_arg(json_t *o, const char *key, const char **ret, char *err, size_t size)
 {
-	json_t *v = json_object_get(o, key);
+	char what[64];
 
-	if (!v)
-		return 0;
-	if (!is_value(v))
-		return fail(err, size, "args.vpn.%s: expected a string of 1 to %d bytes", key,
-		            FWP_MAX_RULE_VALUE);
-	*ret = json_string_value(v);
-	return 0;
+	snprintf(what, sizeof(what), "args.vpn.%s", key);
+	return fwp_arg_string(o, key, what, ret, err, size);
 }
 
 static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n, char *err,
@@ -48,14 +24,14 @@ static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n,
 	if (!v)
 		return 0;
 	if (!json_is_array(v) || json_array_size(v) > FWP_MAX_RULE_LIST)
-		return fail(err, size, "args.vpn.%s: expected a list of up to %d strings", key,
-		            FWP_MAX_RULE_LIST);
+		return fwp_arg_fail(err, size, "args.vpn.%s: expected a list of up to %d strings",
+		                    key, FWP_MAX_RULE_LIST);
 	json_array_foreach(v, i, x)
 	{
-		if (!is_value(x))
-			return fail(err, size,
-			            "args.vpn.%s[%zu]: expected a string of 1 to %d bytes", key, i,
-			            FWP_MAX_RULE_VALUE);
+		if (!fwp_arg_is_value(x))
+			return fwp_arg_fail(err, size,
+			                    "args.vpn.%s[%zu]: expected a string of 1 to %d bytes",
+			                    key, i, FWP_MAX_RULE_VALUE);
 		ret[i] = json_string_value(x);
 	}
 	*ret_n = json_array_size(v);
@@ -74,18 +50,19 @@ int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t si
 	int rc;
 
 	if (!r->tenant)
-		return fail(err, size, "args: 'vpn-edit' needs 'tenant'");
+		return fwp_arg_fail(err, size, "args: 'vpn-edit' needs 'tenant'");
 	if (!json_is_object(v))
-		return fail(err, size,
-		            "args.vpn: expected {\"op\", \"name\", ...} (user-add, user-del, "
-		            "site-add, site-del)");
+		return fwp_arg_fail(
+		    err, size,
+		    "args.vpn: expected {\"op\", \"name\", ...} (user-add, user-del, "
+		    "site-add, site-del)");
 	json_object_foreach(v, key, x)
 	{
 		bool known = false;
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]);
 		if (!known)
-			return fail(err, size, "args.vpn: unknown key '%.64s'", key);
+			return fwp_arg_fail(err, size, "args.vpn: unknown key '%.64s'", key);
 	}
 	e->keepalive = -1;
 	if ((rc = string_arg(v, "op", &e->op, err, size)) < 0 ||
@@ -99,15 +76,15 @@ int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t si
 	for (size_t i = 0; e->op && i < sizeof(ops) / sizeof(ops[0]); i++)
 		known_op |= !strcmp(e->op, ops[i]);
 	if (!known_op)
-		return fail(err, size,
-		            "args.vpn.op: expected user-add, user-del, site-add or site-del");
+		return fwp_arg_fail(
+		    err, size, "args.vpn.op: expected user-add, user-del, site-add or site-del");
 	if (!e->name)
-		return fail(err, size, "args.vpn: '%s' needs 'name'", e->op);
+		return fwp_arg_fail(err, size, "args.vpn: '%s' needs 'name'", e->op);
 	if ((x = json_object_get(v, "keepalive"))) {
 		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
 		    json_integer_value(x) > 65535)
-			return fail(err, size,
-			            "args.vpn.keepalive: expected seconds from 0 to 65535");
+			return fwp_arg_fail(err, size,
+			                    "args.vpn.keepalive: expected seconds from 0 to 65535");
 		e->keepalive = (int)json_integer_value(x);
 	}
 	r->has_vpn = true;

@@ -25,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 for t in git ssh-keygen python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: gitops: $t is not installed"; exit 77; }
+	command -v "$t" >/dev/null || { echo "FAIL: gitops: $t is not installed (scripts/setup.sh installs it)"; exit 1; }
 done
 FWLAB_PREFIX="fwgit$$" FWLAB_BUILD="$build"
 # shellcheck source=tests/support/fwlab.sh
