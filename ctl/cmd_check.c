@@ -1,25 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fwctl check PATH...: load, check and compile; prove the policy's `expect:`
- * entries against the compiled plan; report every problem. */
+/* fwctl check [--state-dir DIR] PATH...: load (with the daemon's VPN
+ * address pins, ctl/offline.h), check and compile; prove the policy's
+ * `expect:` entries against the compiled plan; report every problem. */
 #include <stdio.h>
 
 #include "fwctl.h"
 #include "fwd/expect.h"
 #include "fwd/plan.h"
 #include "fwd/policy.h"
+#include "offline.h"
 
 int cmd_check(struct ctl *ctl, int argc, char **argv)
 {
 	struct fw_diags d = {0};
 	struct fw_policy *p = NULL;
 	struct fw_plan *plan = NULL;
+	const char *state_dir;
 	int r, code;
 
+	if (ctl_offline_args("check", &argc, &argv, &state_dir) < 0)
+		return EXIT_USAGE;
 	if (argc < 1) {
 		fprintf(stderr, "fwctl check: expected at least one PATH (file or directory)\n");
 		return EXIT_USAGE;
 	}
-	r = policy_load_paths((const char *const *)argv, (size_t)argc, &d, &p);
+	r = ctl_offline_load("check", (const char *const *)argv, (size_t)argc, state_dir, &d, &p);
 	if (r == 0)
 		r = plan_compile(p, &d, &plan);
 	if (r == 0)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fwctl compile PATH...: the exact nftables ruleset the appliance loads. */
+/* fwctl compile [--state-dir DIR] PATH...: the exact nftables ruleset the
+ * appliance loads (VPN users at their live addresses: ctl/offline.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fwctl.h"
 #include "fwd/plan.h"
 #include "fwd/policy.h"
+#include "offline.h"
 
 int cmd_compile(struct ctl *ctl, int argc, char **argv)
 {
@@ -13,13 +15,16 @@ int cmd_compile(struct ctl *ctl, int argc, char **argv)
 	struct fw_policy *p = NULL;
 	struct fw_plan *plan = NULL;
 	char *text = NULL;
+	const char *state_dir;
 	int r, code;
 
+	if (ctl_offline_args("compile", &argc, &argv, &state_dir) < 0)
+		return EXIT_USAGE;
 	if (argc < 1) {
 		fprintf(stderr, "fwctl compile: expected at least one PATH (file or directory)\n");
 		return EXIT_USAGE;
 	}
-	r = policy_load_paths((const char *const *)argv, (size_t)argc, &d, &p);
+	r = ctl_offline_load("compile", (const char *const *)argv, (size_t)argc, state_dir, &d, &p);
 	if (r == 0)
 		r = plan_compile(p, &d, &plan);
 	if (r == 0) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fwctl explain PATH FROM TO SERVICE: allow or deny, and why. */
+/* fwctl explain [--state-dir DIR] PATH FROM TO SERVICE: allow or deny, and
+ * why (VPN users at their live addresses: ctl/offline.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "fwd/explain.h"
 #include "fwd/plan.h"
 #include "fwd/policy.h"
+#include "offline.h"
 
 static const char *base(const char *path)
 {
@@ -58,15 +60,17 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 	struct fw_policy *p = NULL;
 	struct fw_plan *plan = NULL;
 	struct fw_explain ex;
-	const char *path;
+	const char *path, *state_dir;
 	int r, code;
 
+	if (ctl_offline_args("explain", &argc, &argv, &state_dir) < 0)
+		return EXIT_USAGE;
 	if (argc != 4) {
-		fprintf(stderr, "usage: fwctl explain PATH FROM TO SERVICE\n");
+		fprintf(stderr, "usage: fwctl explain [--state-dir DIR] PATH FROM TO SERVICE\n");
 		return EXIT_USAGE;
 	}
 	path = argv[0];
-	r = policy_load_paths(&path, 1, &d, &p);
+	r = ctl_offline_load("explain", &path, 1, state_dir, &d, &p);
 	if (r == 0)
 		r = plan_compile(p, &d, &plan);
 	if (r == 0)

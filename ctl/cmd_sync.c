@@ -102,6 +102,43 @@ static json_t *wait_decided(struct ctl *ctl, const char *commit)
 	return found;
 }
 
+/* Follow mode: the daemon fetches in the background and numbers the sync;
+ * its outcome shows in the status once the fetch has ended. A new
+ * reference to {"record": ...} or {"error": ...}; NULL: none seen. */
+static json_t *wait_fetched(struct ctl *ctl, json_int_t sync)
+{
+	struct fwp_request req = {.command = FWP_STATUS};
+	struct timespec pause = {0, WAIT_POLL_MS / 4 * 1000000L};
+	bool json = ctl->json;
+	json_t *found = NULL;
+
+	ctl->json = false;
+	for (long i = 0; !found && i < WAIT_MAX_S * 4000L / WAIT_POLL_MS; i++) {
+		json_t *resp = NULL, *res = NULL, *s;
+
+		nanosleep(&pause, NULL);
+		if (ctl_simple(ctl, &req, &resp, &res) != EXIT_OK) {
+			json_decref(resp);
+			break;
+		}
+		s = json_object_get(json_object_get(res, "git"), "sync");
+		if (json_integer_value(json_object_get(s, "id")) >= sync)
+			found = json_incref(s);
+		json_decref(resp);
+	}
+	ctl->json = json;
+	return found;
+}
+
+static int print_error(struct ctl *ctl, json_t *resp, json_t *e)
+{
+	if (ctl->json)
+		print_json(json_incref(resp));
+	else
+		fprintf(stderr, "fwctl: %s (%s)\n", str(e, "message"), str(e, "code"));
+	return EXIT_ERRORS;
+}
+
 int cmd_sync(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -131,13 +168,30 @@ int cmd_sync(struct ctl *ctl, int argc, char **argv)
 		return EXIT_USAGE;
 	res = json_object_get(resp, "result");
 	if (!json_is_true(json_object_get(resp, "ok")) || !res) {
-		json_t *e = json_object_get(resp, "error");
-		if (ctl->json)
-			print_json(json_incref(resp));
-		else
-			fprintf(stderr, "fwctl: %s (%s)\n", str(e, "message"), str(e, "code"));
+		code = print_error(ctl, resp, json_object_get(resp, "error"));
 		json_decref(resp);
-		return EXIT_ERRORS;
+		return code;
+	}
+	if (!strcmp(str(res, "state"), "fetching")) {
+		json_t *out = wait_fetched(ctl, json_integer_value(json_object_get(res, "sync")));
+		if (!out) {
+			fprintf(stderr, "fwctl: sync: the fetch's outcome was not seen\n");
+			json_decref(resp);
+			return EXIT_USAGE;
+		}
+		/* the answer a synchronous sync would have given */
+		if (json_object_get(out, "error")) {
+			json_object_set_new(resp, "ok", json_false());
+			json_object_del(resp, "result");
+			json_object_set(resp, "error", json_object_get(out, "error"));
+			code = print_error(ctl, resp, json_object_get(out, "error"));
+			json_decref(out);
+			json_decref(resp);
+			return code;
+		}
+		json_object_set(resp, "result", json_object_get(out, "record"));
+		json_decref(out);
+		res = json_object_get(resp, "result");
 	}
 	if (wait && undecided(str(res, "state"))) {
 		json_t *final = wait_decided(ctl, str(res, "commit"));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fwctl.h"
+#include "offline.h"
 
 static void usage(FILE *f)
 {
@@ -14,6 +15,8 @@ static void usage(FILE *f)
 	      "  check PATH...                     check tenant policies (files or directories)\n"
 	      "  compile PATH...                   print the nftables ruleset the appliance loads\n"
 	      "  explain PATH FROM TO SERVICE      allow or deny, and which rule decided\n"
+	      "  (each takes --state-dir DIR first: VPN users at the addresses fwd keeps in\n"
+	      "  DIR, default " FWD_DEFAULT_STATE_DIR ", readable when root)\n"
 	      "\n"
 	      "Daemon commands (talk to fwd over its control socket):\n"
 	      "  status                            live and pending generations, tenants\n"

@@ -14,20 +14,6 @@
 #include "fwd/origin.h"
 #include "fwd/proto.h"
 
-static int parse_port(const char *s, uint16_t *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (*end || v < 1 || v > 65535)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	return 0;
-}
-
 /* $SSH_CONNECTION: "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT". Addresses
  * as ssh writes them, and --from-address ADDR[,TO[:PORT]]: policy/origin.c
  * (fwd --git-mgmt-from takes the same). */
@@ -42,9 +28,9 @@ static int parse_ssh_connection(const char *s, struct fw_mgmt_origin *o)
 	    sscanf(s, "%61s %61s %61s %61s %c", f[0], f[1], f[2], f[3], &extra) != 4)
 		return -EINVAL;
 	if (!(o->family = fw_origin_addr_parse(f[0], strlen(f[0]), o->from)) ||
-	    parse_port(f[1], &client_port) < 0 ||
+	    fw_origin_parse_port(f[1], &client_port) < 0 ||
 	    fw_origin_addr_parse(f[2], strlen(f[2]), o->to) != o->family ||
-	    parse_port(f[3], &o->port) < 0)
+	    fw_origin_parse_port(f[3], &o->port) < 0)
 		return -EINVAL;
 	o->has_to = true;
 	return 0;

@@ -82,14 +82,15 @@ static json_t *extras(struct fw_gitops *g)
 
 	fw_git_live(g, live, &gen);
 	drift(g, live, dr, sizeof(dr));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:o, s:I, s:o, s:o, s:o}", "mode",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:o, s:I, s:o, s:o, s:o, s:O?, s:b}", "mode",
 	                 g->cfg.url ? "follow" : "receive", "repository",
 	                 g->cfg.url ? g->cfg.url : g->cfg.receive, "branch", g->cfg.branch, "path",
 	                 g->cfg.path, "live_commit", live[0] ? json_string(live) : json_null(),
 	                 "live_generation", (json_int_t)gen, "drift",
 	                 dr[0] ? json_string(dr) : json_null(), "pending",
 	                 g->pending[0] ? json_string(g->pending) : json_null(), "queued",
-	                 g->queued[0] ? json_string(g->queued) : json_null());
+	                 g->queued[0] ? json_string(g->queued) : json_null(), "sync",
+	                 g->sync_result, "fetching", g->fetch.pid != 0);
 }
 
 void fw_git_save(struct fw_gitops *g)
@@ -162,6 +163,18 @@ static int check_signers(struct fw_gitops *g, char *err, size_t err_size)
 	return r;
 }
 
+/* At start too: a gpg keys file that trusts nobody stops fwd. */
+static int check_gpg_keys(struct fw_gitops *g, char *err, size_t err_size)
+{
+	size_t n = 0;
+	int r = fw_git_gpg_start(g->cfg.gpg_keys, g->dir, &n, err, err_size);
+
+	if (r == 0)
+		fw_git_logf(g, "%zu trusted gpg key%s in %s", n, n == 1 ? "" : "s",
+		            g->cfg.gpg_keys);
+	return r;
+}
+
 /* fwd stopped while a commit was checked or waited. The engine booted the
  * checked commit's generation (live, unconfirmed): its checks start again,
  * with its parent generation as the rollback target. What waited is
@@ -219,7 +232,6 @@ int fw_gitops_new(const struct fw_git_config *c, struct fw_state *state, struct 
                   size_t err_size)
 {
 	struct fw_gitops *g = calloc(1, sizeof(*g));
-	char path[4300];
 	int r;
 
 	if (!g)
@@ -237,6 +249,11 @@ int fw_gitops_new(const struct fw_git_config *c, struct fw_state *state, struct 
 		g->cfg.interval = 60;
 	if (!g->cfg.has_confirm)
 		g->cfg.confirm = 60;
+	if (!g->cfg.has_fetch_timeout)
+		g->cfg.fetch_timeout = 300;
+	if (!g->cfg.has_fetch_max)
+		g->cfg.fetch_max_mib = 256;
+	g->fetch.fd = -1;
 	g->state = state;
 	g->engine = engine;
 	g->log = log;
@@ -253,10 +270,11 @@ int fw_gitops_new(const struct fw_git_config *c, struct fw_state *state, struct 
 		goto fail;
 	}
 	if ((c->signers && (r = check_signers(g, err, err_size)) < 0) ||
+	    (c->gpg_keys && (r = check_gpg_keys(g, err, err_size)) < 0) ||
 	    (r = check_probes(g, err, err_size)) < 0)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/mirror.git", g->dir);
-	if ((r = fw_git_repo_open(c->url ? path : c->receive, &g->repo, err, err_size)) < 0)
+	snprintf(g->mirror, sizeof(g->mirror), "%s/mirror.git", g->dir);
+	if ((r = fw_git_repo_open(c->url ? g->mirror : c->receive, &g->repo, err, err_size)) < 0)
 		goto fail;
 	find_fwctl(g);
 	/* The hook runs in the repository's directory: an absolute path. */
@@ -279,27 +297,34 @@ void fw_gitops_free(struct fw_gitops *g)
 		return;
 	for (size_t i = 0; g->pending[0] && i < g->cfg.n_probes; i++)
 		fw_git_probe_stop(&g->probes[i]);
+	fw_git_fetch_stop(&g->fetch);
+	json_decref(g->sync_result);
 	git_repository_free(g->repo);
 	free(g);
 	git_libgit2_shutdown();
 }
 
-/* Follow mode: the remote branch into the mirror. */
-static int fetch(struct fw_gitops *g, char *err, size_t err_size)
+/* Follow mode: the remote branch into the mirror, in a child process;
+ * `sync` is the `fwctl sync` it serves (0: a poll). */
+static int fetch_start(struct fw_gitops *g, uint64_t sync, char *err, size_t err_size)
 {
-	int r;
+	const struct fw_git_fetch_spec spec = {
+	    .repo_path = g->mirror,
+	    .url = g->cfg.url,
+	    .branch = g->cfg.branch,
+	    .ssh_key = g->cfg.ssh_key,
+	    .max_bytes = (size_t)g->cfg.fetch_max_mib << 20,
+	    .timeout_s = g->cfg.fetch_timeout,
+	};
+	int r = fw_git_fetch_start(&spec, fw_git_now_ms(), &g->fetch, err, err_size);
 
-	if (!g->cfg.url)
-		return 0;
-	r = fw_git_fetch(g->repo, g->cfg.url, g->cfg.branch, g->cfg.ssh_key, err, err_size);
 	if (r < 0) {
 		snprintf(g->st.fetch_error, sizeof(g->st.fetch_error), "%s", err);
 		fw_git_logf(g, "%s", err);
-	} else {
-		g->st.fetched = time(NULL);
-		g->st.fetch_error[0] = '\0';
+		return r;
 	}
-	return r;
+	g->fetch_sync = sync;
+	return 0;
 }
 
 /* The branch's tip, remembered as HEAD. */
@@ -316,21 +341,87 @@ static int tip(struct fw_gitops *g, git_oid *ret, char *err, size_t err_size)
 	return 0;
 }
 
-/* A poll: the tip, if it is new, goes its way. */
+static int named_commit(struct fw_gitops *g, const char *commit, const git_oid *head, char *err,
+                        size_t err_size);
+
+/* The tip goes its way; for a sync, decided anew and --commit checked.
+ * 0 and the record (NULL when there is no tip: nothing pushed yet), or
+ * -errno and why. */
+static int take_tip(struct fw_gitops *g, bool sync, const char *commit, struct fw_git_record **ret,
+                    char *err, size_t err_size)
+{
+	git_oid id;
+	int r = tip(g, &id, err, err_size);
+
+	*ret = NULL;
+	if (r < 0)
+		return sync ? r : 0; /* a poll of an empty repository: nothing to do */
+	if (commit && (r = named_commit(g, commit, &id, err, err_size)) < 0)
+		return r;
+	*ret = fw_git_consider(g, &id, sync);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The outcome of sync number `id`, for the fwctl that waits for it. */
+static void sync_decided(struct fw_gitops *g, uint64_t id, int r, const struct fw_git_record *rec,
+                         const char *err)
+{
+	json_t *o;
+
+	if (r < 0 || !rec)
+		o = json_pack("{s:I, s:{s:s, s:s}}", "id", (json_int_t)id, "error", "code",
+		              fwp_errno_name(r < 0 ? r : -ENOMEM), "message", r < 0 ? err : "");
+	else
+		o = json_pack("{s:I, s:o}", "id", (json_int_t)id, "record",
+		              fw_git_record_json(rec));
+	if (!o)
+		return; /* out of memory: fwctl sees no decision and says so */
+	json_decref(g->sync_result);
+	g->sync_result = o;
+	g->sync_done = id;
+}
+
+/* The child's fetch ended: the tip goes its way (a failed fetch is the
+ * sync's answer), then a sync asked meanwhile gets a fetch of its own. */
+static void fetched(struct fw_gitops *g, int result, const char *fetch_err)
+{
+	uint64_t sync = g->fetch_sync;
+	struct fw_git_record *rec = NULL;
+	char err[512];
+	int r = result;
+
+	g->fetch_sync = 0;
+	if (result < 0) {
+		snprintf(g->st.fetch_error, sizeof(g->st.fetch_error), "%s", fetch_err);
+		fw_git_logf(g, "%s", fetch_err);
+		snprintf(err, sizeof(err), "%s", fetch_err);
+	} else {
+		g->st.fetched = time(NULL);
+		g->st.fetch_error[0] = '\0';
+		r = take_tip(g, sync != 0, sync && g->sync_commit[0] ? g->sync_commit : NULL, &rec,
+		             err, sizeof(err));
+	}
+	if (sync)
+		sync_decided(g, sync, r, rec, err);
+	if (g->sync_asked > g->sync_done && !g->fetch.pid &&
+	    fetch_start(g, g->sync_asked, err, sizeof(err)) < 0)
+		sync_decided(g, g->sync_asked, -EIO, NULL, err);
+	fw_git_save(g);
+}
+
+/* A poll: follow mode fetches (the tip goes its way when the fetch has
+ * ended), receive mode looks at the tip at once. */
 static void poll_tip(struct fw_gitops *g)
 {
+	struct fw_git_record *rec;
 	char err[512];
-	git_oid id;
 
-	if (fetch(g, err, sizeof(err)) < 0) {
-		fw_git_save(g);
+	if (g->cfg.url) {
+		if (!g->fetch.pid && fetch_start(g, 0, err, sizeof(err)) < 0)
+			fw_git_save(g);
 		return;
 	}
-	if (tip(g, &id, err, sizeof(err)) < 0) {
-		fw_git_save(g);
-		return; /* an empty repository: nothing pushed yet */
-	}
-	(void)fw_git_consider(g, &id, false);
+	(void)take_tip(g, false, NULL, &rec, err, sizeof(err));
 	fw_git_save(g);
 }
 
@@ -338,7 +429,12 @@ void fw_gitops_tick(struct fw_gitops *g)
 {
 	uint64_t now = fw_git_now_ms();
 	struct fw_engine_status s;
+	char err[512];
+	int result;
 
+	if (g->fetch.pid &&
+	    fw_git_fetch_poll(&g->fetch, now, g->cfg.url, &result, err, sizeof(err)) == 1)
+		fetched(g, result, err);
 	if (g->pending[0])
 		fw_git_check_pending(g);
 	fw_engine_status(g->engine, &s);
@@ -358,8 +454,9 @@ void fw_gitops_tick(struct fw_gitops *g)
 
 int fw_gitops_timeout_ms(const struct fw_gitops *g, int max_ms)
 {
-	/* Probes connect in the background: look at them often. */
-	if (g->pending[0] && max_ms > 50)
+	/* Probes connect in the background and a fetch ends in its child:
+	 * look at them often. */
+	if ((g->pending[0] || g->fetch.pid) && max_ms > 50)
 		return 50;
 	return max_ms;
 }
@@ -407,19 +504,36 @@ int fw_gitops_sync(struct fw_gitops *g, const char *commit, const char *who, jso
 {
 	struct fw_git_record *r;
 	json_t *o, *x;
-	git_oid id;
 	int e;
 
 	fw_git_logf(g, "sync%s%s by %s", commit ? " of " : "", commit ? commit : "", who);
-	if ((e = fetch(g, err, err_size)) < 0 || (e = tip(g, &id, err, err_size)) < 0 ||
-	    (commit && (e = named_commit(g, commit, &id, err, err_size)) < 0)) {
+	if (g->cfg.url) {
+		/* follow mode: the answer is the sync's number; fwctl watches
+		 * the status until it is decided (a fetch takes its time) */
+		if (commit && strlen(commit) != FW_GIT_SHA_LEN) {
+			snprintf(err, err_size, "commit %.40s is not in the repository", commit);
+			return -ENOENT;
+		}
+		snprintf(g->sync_commit, sizeof(g->sync_commit), "%s", commit ? commit : "");
+		g->sync_asked++;
+		/* a running fetch may have started before the push: the sync
+		 * gets a fetch of its own once that one has ended */
+		if (!g->fetch.pid && (e = fetch_start(g, g->sync_asked, err, err_size)) < 0) {
+			g->sync_asked--;
+			fw_git_save(g);
+			return e;
+		}
+		o = json_pack("{s:s, s:I}", "state", "fetching", "sync", (json_int_t)g->sync_asked);
+		if (!o)
+			return -ENOMEM;
+		*ret = o;
+		return 0;
+	}
+	if ((e = take_tip(g, true, commit, &r, err, err_size)) < 0) {
 		fw_git_save(g);
 		return e;
 	}
-	r = fw_git_consider(g, &id, true);
 	fw_git_save(g);
-	if (!r)
-		return -ENOMEM;
 	o = fw_git_record_json(r);
 	x = extras(g);
 	if (o && x)

@@ -285,6 +285,8 @@ static void apply(struct fw_gitops *g, struct fw_git_record *r, const struct fw_
 static int verify_and_read(struct fw_gitops *g, struct fw_git_record *r, const git_oid *id,
                            struct fw_git_files *files)
 {
+	const struct fw_git_trust trust = {
+	    .signers = g->cfg.signers, .gpg_keys = g->cfg.gpg_keys, .work_dir = g->dir};
 	char why[400], live[FW_GIT_SHA_LEN + 1];
 	struct fw_diags d = {0};
 	uint64_t gen;
@@ -300,8 +302,9 @@ static int verify_and_read(struct fw_gitops *g, struct fw_git_record *r, const g
 		conclude(g, r, FW_GIT_REFUSED);
 		return -EINVAL;
 	}
-	if (g->cfg.signers && fw_git_verify_signature(g->repo, id, g->cfg.signers, r->signer,
-	                                              sizeof(r->signer), why, sizeof(why)) < 0) {
+	if ((trust.signers || trust.gpg_keys) &&
+	    fw_git_verify_signature(g->repo, id, &trust, r->signer, sizeof(r->signer), why,
+	                            sizeof(why)) < 0) {
 		set_reason(r, "%s", why);
 		conclude(g, r, FW_GIT_REFUSED);
 		return -EPERM;

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "fwd/diag.h"
@@ -47,9 +48,10 @@ size_t fw_git_text_check(const char *buf, size_t len, bool *nul);
 /* Open the bare repository at path, creating it when missing. */
 int fw_git_repo_open(const char *path, git_repository **ret, char *err, size_t err_size);
 /* Fetch `branch` of url into refs/heads/BRANCH (forced: a force-push shows
- * as such, and the verification decides). */
+ * as such, and the verification decides); -E2BIG when the remote sends
+ * more than max_bytes, -EIO for the rest. Blocks: see gitops_fetch.c. */
 int fw_git_fetch(git_repository *repo, const char *url, const char *branch, const char *ssh_key,
-                 char *err, size_t err_size);
+                 size_t max_bytes, char *err, size_t err_size);
 /* The commit refs/heads/BRANCH points at: 0, -ENOENT (no such branch). */
 int fw_git_tip(git_repository *repo, const char *branch, git_oid *ret);
 /* The post-receive hook that hands pushes of `branch` to fwd. */
@@ -58,13 +60,57 @@ int fw_git_hook_install(git_repository *repo, const char *branch, const char *fw
 /* The message of the last libgit2 error (never NULL). */
 const char *fw_git_errmsg(void);
 
+/* --- fwd/gitops_fetch.c: a fetch in a child process, so that fwd's loop
+ * goes on while a remote is slow or silent, and a deadline can stop it. */
+struct fw_git_fetch_spec {
+	const char *repo_path; /* the bare mirror */
+	const char *url, *branch, *ssh_key;
+	size_t max_bytes;
+	unsigned timeout_s;
+};
+struct fw_git_fetch_job {
+	pid_t pid; /* 0: none runs */
+	int fd;    /* the child's message */
+	uint64_t deadline_ms;
+	unsigned timeout_s;
+	char msg[512];
+	size_t n;
+};
+/* 0: the child runs; -errno and why (no process could be made). */
+int fw_git_fetch_start(const struct fw_git_fetch_spec *spec, uint64_t now_ms,
+                       struct fw_git_fetch_job *job, char *err, size_t err_size);
+/* 0 while it runs; 1 once it ended, *result 0 or -errno (-E2BIG, -EIO,
+ * -ETIMEDOUT: killed at the deadline) with why in err. */
+int fw_git_fetch_poll(struct fw_git_fetch_job *job, uint64_t now_ms, const char *what, int *result,
+                      char *err, size_t err_size);
+/* Kill and reap a running one (fwd stops). */
+void fw_git_fetch_stop(struct fw_git_fetch_job *job);
+
 /* --- fwd/gitops_verify.c */
-/* Signed by a key of the allowed-signers file `signers`? 0 and the
- * signer's principals; -EPERM and why (unsigned, untrusted key, bad
- * signature, gpg); -errno with why (the file cannot be read or has
- * errors). */
-int fw_git_verify_signature(git_repository *repo, const git_oid *commit, const char *signers,
-                            char *signer, size_t signer_size, char *why, size_t why_size);
+/* Whom commits must be signed by: ssh keys, gpg keys or both. */
+struct fw_git_trust {
+	const char *signers;  /* allowed-signers file (ssh keys); NULL: none */
+	const char *gpg_keys; /* OpenPGP public keys (gpg --export); NULL: none */
+	const char *work_dir; /* where gpg's temporary homes are made */
+};
+/* Signed by a trusted key? 0 and the signer (ssh: the principals; gpg:
+ * "EMAIL gpg:FINGERPRINT"); -EPERM and why (unsigned, untrusted key, bad
+ * signature, a kind of signature no option trusts); -errno with why (a
+ * keys file cannot be read or has errors, gpg does not run). */
+int fw_git_verify_signature(git_repository *repo, const git_oid *commit,
+                            const struct fw_git_trust *trust, char *signer, size_t signer_size,
+                            char *why, size_t why_size);
+/* fwd/gitops_gpg.c: a detached OpenPGP signature over data by a key of the
+ * file `keys` (checked in a fresh gpg home under work_dir); returns like
+ * fw_git_verify_signature. */
+#define FW_GIT_GPG_MAX_FILE (1u << 20) /* bytes of the keys file */
+int fw_git_gpg_verify(const char *keys, const char *work_dir, const char *sig, size_t sig_size,
+                      const char *data, size_t data_size, char *signer, size_t signer_size,
+                      char *why, size_t why_size);
+/* At start: gpgme set up, gpg runs, the keys file imports (homes left by
+ * a stopped fwd removed): 0 and its number of keys, or -errno and why. */
+int fw_git_gpg_start(const char *keys, const char *work_dir, size_t *n_keys, char *why,
+                     size_t why_size);
 /* The allowed-signers file: 0 and its keys (warnings, e.g. lines
  * ignored, into `warnings` if not NULL); -errno and why. */
 struct fw_signers;
@@ -119,7 +165,7 @@ struct fw_git_status {
 	char head[FW_GIT_SHA_LEN + 1];         /* the branch's tip as last seen ("": none) */
 	char last_applied[FW_GIT_SHA_LEN + 1]; /* the base of the descendant check */
 	time_t fetched;                        /* last successful fetch */
-	char fetch_error[256];                 /* "" after a good fetch */
+	char fetch_error[512];                 /* "" after a good fetch */
 };
 
 const char *fw_git_state_name(enum fw_git_state s);
@@ -159,6 +205,14 @@ struct fw_gitops {
 	char queued[FW_GIT_SHA_LEN + 1];
 	uint64_t next_poll_ms;
 	bool started;
+	/* follow mode: the mirror, and the fetch running in a child */
+	char mirror[4300];
+	struct fw_git_fetch_job fetch;
+	uint64_t fetch_sync; /* the `fwctl sync` it serves (0: a poll) */
+	/* syncs: numbered as asked; the outcome of the last one decided */
+	uint64_t sync_asked, sync_done;
+	char sync_commit[FW_GIT_SHA_LEN + 1]; /* --commit of the last one asked */
+	json_t *sync_result;                  /* {"record": ...} or {"error": {code, message}} */
 };
 
 uint64_t fw_git_now_ms(void);

@@ -111,6 +111,9 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 	case FW_GIT_OPT_SIGNERS:
 		c->signers = arg;
 		return 0;
+	case FW_GIT_OPT_GPG_KEYS:
+		c->gpg_keys = arg;
+		return 0;
 	case FW_GIT_OPT_REWIND:
 		c->allow_rewind = true;
 		return 0;
@@ -143,6 +146,18 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 	case FW_GIT_OPT_SSH_KEY:
 		c->ssh_key = arg;
 		return 0;
+	case FW_GIT_OPT_FETCH_TIMEOUT:
+		if (!number(arg, 1, FW_GIT_MAX_FETCH_TIMEOUT, &c->fetch_timeout))
+			return fail(err, err_size, "--git-fetch-timeout takes seconds, 1 to %d",
+			            FW_GIT_MAX_FETCH_TIMEOUT);
+		c->has_fetch_timeout = true;
+		return 0;
+	case FW_GIT_OPT_FETCH_MAX:
+		if (!number(arg, 1, FW_GIT_MAX_FETCH_MIB, &c->fetch_max_mib))
+			return fail(err, err_size, "--git-fetch-max-mib takes MiB, 1 to %d",
+			            FW_GIT_MAX_FETCH_MIB);
+		c->has_fetch_max = true;
+		return 0;
 	}
 	return fail(err, err_size, "not a --git option");
 }
@@ -150,7 +165,8 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 int fw_git_config_check(const struct fw_git_config *c, char *err, size_t err_size)
 {
 	bool other = c->branch || c->path || c->has_interval || c->signers || c->allow_rewind ||
-	             c->has_confirm || c->n_probes || c->has_mgmt || c->ssh_key;
+	             c->gpg_keys || c->has_confirm || c->n_probes || c->has_mgmt || c->ssh_key ||
+	             c->has_fetch_timeout || c->has_fetch_max;
 
 	if (c->url && c->receive)
 		return fail(err, err_size, "--git-url and --git-receive exclude each other");
@@ -158,5 +174,8 @@ int fw_git_config_check(const struct fw_git_config *c, char *err, size_t err_siz
 		return fail(err, err_size, "the --git-* options need --git-url or --git-receive");
 	if (c->ssh_key && !c->url)
 		return fail(err, err_size, "--git-ssh-key is for --git-url");
+	if ((c->has_fetch_timeout || c->has_fetch_max) && !c->url)
+		return fail(err, err_size,
+		            "--git-fetch-timeout and --git-fetch-max-mib are for --git-url");
 	return 0;
 }

@@ -64,9 +64,11 @@ int fw_git_tip(git_repository *repo, const char *branch, git_oid *ret)
 	return 0;
 }
 
-struct cred_ctx {
+struct fetch_ctx {
 	const char *ssh_key;
 	int tries;
+	size_t max_bytes;
+	bool too_big;
 };
 
 /* ssh: the configured key, else the agent; once (a refused key would be
@@ -74,7 +76,7 @@ struct cred_ctx {
 static int credentials(git_credential **out, const char *url, const char *user, unsigned allowed,
                        void *payload)
 {
-	struct cred_ctx *c = payload;
+	struct fetch_ctx *c = payload;
 
 	(void)url;
 	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || c->tries++)
@@ -84,12 +86,24 @@ static int credentials(git_credential **out, const char *url, const char *user, 
 	return git_credential_ssh_key_from_agent(out, user ? user : "git");
 }
 
+/* The pack as it arrives: a remote that sends more than a policy
+ * repository can hold is cut off, before the disk fills. */
+static int transfer_progress(const git_indexer_progress *stats, void *payload)
+{
+	struct fetch_ctx *c = payload;
+
+	if (stats->received_bytes <= c->max_bytes)
+		return 0;
+	c->too_big = true;
+	return -1;
+}
+
 int fw_git_fetch(git_repository *repo, const char *url, const char *branch, const char *ssh_key,
-                 char *err, size_t err_size)
+                 size_t max_bytes, char *err, size_t err_size)
 {
 	git_fetch_options fo;
 	git_remote_create_options ro;
-	struct cred_ctx cred = {ssh_key, 0};
+	struct fetch_ctx ctx = {ssh_key, 0, max_bytes, false};
 	git_remote *remote = NULL;
 	char spec[600];
 	char *specs[] = {spec};
@@ -103,7 +117,8 @@ int fw_git_fetch(git_repository *repo, const char *url, const char *branch, cons
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
 	fo.callbacks.credentials = credentials;
-	fo.callbacks.payload = &cred;
+	fo.callbacks.transfer_progress = transfer_progress;
+	fo.callbacks.payload = &ctx;
 	/* In memory, and without url.*.insteadOf: its look-up goes through
 	 * libgit2's regex wrapper, which leaks its pcre2 match data on every
 	 * config entry that does not match in libgit2 1.5 (fixed upstream in
@@ -114,7 +129,11 @@ int fw_git_fetch(git_repository *repo, const char *url, const char *branch, cons
 	r = git_remote_create_with_opts(&remote, url, &ro);
 	if (r == 0)
 		r = git_remote_fetch(remote, &refspecs, &fo, NULL);
-	if (r < 0)
+	if (r < 0 && ctx.too_big)
+		r = fail(err, err_size, -E2BIG,
+		         "fetch %s %s: more than %zu MiB received: stopped (--git-fetch-max-mib)",
+		         url, branch, max_bytes >> 20);
+	else if (r < 0)
 		r = fail(err, err_size, -EIO, "fetch %s %s: %s", url, branch, fw_git_errmsg());
 	git_remote_free(remote);
 	return r;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fwd/fileio.h"
 #include "fwd/signers.h"
 #include "fwd/sshsig.h"
 #include "gitops_int.h"
@@ -26,34 +27,20 @@ int fw_git_signers_read(const char *path, struct fw_signers *ret, struct fw_diag
                         char *why, size_t why_size)
 {
 	struct fw_diags d = {0};
-	struct stat st;
 	char *buf = NULL;
-	ssize_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	size_t n = 0;
+	int r = fw_file_read_at(AT_FDCWD, path, 0, FW_SIGNERS_MAX_FILE, &buf, &n);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		snprintf(why, why_size, "trusted signers %s: %s", path, strerror(-r));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)FW_SIGNERS_MAX_FILE) {
-		r = -EINVAL;
+	if (r == -EFBIG || r == -EINVAL) {
 		snprintf(why, why_size, "trusted signers %s: not a file of at most %u bytes", path,
 		         FW_SIGNERS_MAX_FILE);
-		goto out;
+		return -EINVAL;
 	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		r = -ENOMEM;
-		snprintf(why, why_size, "trusted signers %s: out of memory", path);
-		goto out;
-	}
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		r = -errno;
+	if (r < 0) {
 		snprintf(why, why_size, "trusted signers %s: %s", path, strerror(-r));
-		goto out;
+		return r;
 	}
-	r = fw_signers_parse(path, buf, (size_t)n, &d, ret);
+	r = fw_signers_parse(path, buf, n, &d, ret);
 	if (r < 0) {
 		char *first = NULL;
 		for (size_t i = 0; !first && i < d.n; i++)
@@ -64,11 +51,8 @@ int fw_git_signers_read(const char *path, struct fw_signers *ret, struct fw_diag
 	}
 	for (size_t i = 0; r == 0 && warnings && i < d.n; i++)
 		fw_warning(warnings, &d.v[i].loc, "%s", d.v[i].msg);
-out:
 	fw_diags_free(&d);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
@@ -114,8 +98,19 @@ static int check_ssh(git_repository *repo, const git_oid *commit, const git_buf 
 	return r;
 }
 
-int fw_git_verify_signature(git_repository *repo, const git_oid *commit, const char *signers,
-                            char *signer, size_t signer_size, char *why, size_t why_size)
+/* The options that trust keys, for messages. */
+static const char *trust_options(const struct fw_git_trust *t)
+{
+	if (t->signers && t->gpg_keys)
+		return "--git-trusted-signers, --git-trusted-gpg-keys";
+	return t->gpg_keys ? "--git-trusted-gpg-keys" : "--git-trusted-signers";
+}
+
+/* Dispatched by the signature's armor, as git writes it (gpg.format
+ * openpgp, ssh or x509); a kind no option trusts is refused by name. */
+int fw_git_verify_signature(git_repository *repo, const git_oid *commit,
+                            const struct fw_git_trust *trust, char *signer, size_t signer_size,
+                            char *why, size_t why_size)
 {
 	git_buf sig = {0}, data = {0};
 	git_oid id = *commit;
@@ -124,20 +119,42 @@ int fw_git_verify_signature(git_repository *repo, const git_oid *commit, const c
 	if (r == GIT_ENOTFOUND) {
 		snprintf(why, why_size,
 		         "unsigned commit: only commits signed by a trusted key are "
-		         "applied (--git-trusted-signers)");
+		         "applied (%s)",
+		         trust_options(trust));
 		r = -EPERM;
 	} else if (r < 0) {
 		snprintf(why, why_size, "cannot read the commit's signature: %s", fw_git_errmsg());
 		r = -EIO;
-	} else if (starts(sig.ptr, sig.size, "-----BEGIN PGP SIGNATURE-----")) {
-		snprintf(why, why_size, "gpg signatures are not supported; sign with ssh keys");
-		r = -EPERM;
+	} else if (starts(sig.ptr, sig.size, "-----BEGIN PGP SIGNATURE-----") ||
+	           starts(sig.ptr, sig.size, "-----BEGIN PGP MESSAGE-----")) {
+		if (!trust->gpg_keys) {
+			snprintf(why, why_size,
+			         "signed with gpg, but only ssh keys are trusted "
+			         "(--git-trusted-gpg-keys would trust gpg keys)");
+			r = -EPERM;
+		} else {
+			r = fw_git_gpg_verify(trust->gpg_keys, trust->work_dir, sig.ptr, sig.size,
+			                      data.ptr, data.size, signer, signer_size, why,
+			                      why_size);
+		}
 	} else if (starts(sig.ptr, sig.size, "-----BEGIN SSH SIGNATURE-----")) {
-		r = check_ssh(repo, commit, &sig, &data, signers, signer, signer_size, why,
-		              why_size);
-	} else {
+		if (!trust->signers) {
+			snprintf(why, why_size,
+			         "signed with ssh, but only gpg keys are trusted "
+			         "(--git-trusted-signers would trust ssh keys)");
+			r = -EPERM;
+		} else {
+			r = check_ssh(repo, commit, &sig, &data, trust->signers, signer,
+			              signer_size, why, why_size);
+		}
+	} else if (starts(sig.ptr, sig.size, "-----BEGIN SIGNED MESSAGE-----")) {
 		snprintf(why, why_size,
-		         "a signature in a format that is not supported; sign with ssh keys");
+		         "an x509 (gpgsm) signature: not supported; sign with ssh or gpg keys");
+		r = -EPERM;
+	} else {
+		snprintf(
+		    why, why_size,
+		    "a signature in a format that is not supported; sign with ssh or gpg keys");
 		r = -EPERM;
 	}
 	git_buf_dispose(&sig);

@@ -473,7 +473,7 @@ char *fwp_response_ok(uint64_t id, json_t *result)
 	                           result ? result : json_object()));
 }
 
-static const char *errno_name(int e)
+const char *fwp_errno_name(int e)
 {
 	switch (e < 0 ? -e : e) {
 	case EINVAL:
@@ -503,7 +503,7 @@ static const char *errno_name(int e)
 
 char *fwp_response_error(uint64_t id, int error, const char *message, json_t *diagnostics)
 {
-	json_t *e = json_pack("{s:s, s:s, s:o*}", "code", errno_name(error), "message",
+	json_t *e = json_pack("{s:s, s:s, s:o*}", "code", fwp_errno_name(error), "message",
 	                      message ? message : "", "diagnostics", diagnostics);
 
 	if (!e)

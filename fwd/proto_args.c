@@ -38,3 +38,15 @@ int fwp_arg_string(json_t *o, const char *key, const char *what, const char **re
 	*ret = json_string_value(v);
 	return 0;
 }
+
+json_t *fwp_strings_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}

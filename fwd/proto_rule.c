@@ -89,23 +89,11 @@ int fwp_parse_rule_args(json_t *args, struct fwp_request *r, char *err, size_t s
 	return fwp_arg_string(args, "id", "args.id", &r->rule_id, err, size);
 }
 
-static json_t *list_json(const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 json_t *fwp_rule_json(const struct fwp_rule *rule)
 {
-	json_t *o = json_pack("{s:o, s:o, s:o}", "from", list_json(rule->from, rule->n_from), "to",
-	                      list_json(rule->to, rule->n_to), "allow",
-	                      list_json(rule->allow, rule->n_allow));
+	json_t *o = json_pack("{s:o, s:o, s:o}", "from", fwp_strings_json(rule->from, rule->n_from),
+	                      "to", fwp_strings_json(rule->to, rule->n_to), "allow",
+	                      fwp_strings_json(rule->allow, rule->n_allow));
 
 	if (!o)
 		return NULL;

@@ -91,18 +91,6 @@ int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t si
 	return 0;
 }
 
-static json_t *list_json(const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 json_t *fwp_vpn_json(const struct fwp_vpn_edit *v)
 {
 	json_t *o =
@@ -115,9 +103,10 @@ json_t *fwp_vpn_json(const struct fwp_vpn_edit *v)
 	     json_object_set_new(o, "public_key", json_string(v->public_key)) < 0) ||
 	    (v->endpoint && json_object_set_new(o, "endpoint", json_string(v->endpoint)) < 0) ||
 	    (v->n_groups &&
-	     json_object_set_new(o, "groups", list_json(v->groups, v->n_groups)) < 0) ||
+	     json_object_set_new(o, "groups", fwp_strings_json(v->groups, v->n_groups)) < 0) ||
 	    (v->n_networks &&
-	     json_object_set_new(o, "networks", list_json(v->networks, v->n_networks)) < 0) ||
+	     json_object_set_new(o, "networks", fwp_strings_json(v->networks, v->n_networks)) <
+	         0) ||
 	    (v->keepalive >= 0 &&
 	     json_object_set_new(o, "keepalive", json_integer(v->keepalive)) < 0)) {
 		json_decref(o);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fwd/fileio.h"
 #include "fwd/state.h"
 
 struct fw_state {
@@ -54,37 +55,7 @@ static int write_file_at(int dirfd, const char *name, const char *data, size_t l
 
 static int read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > FW_STATE_MAX_FILE)
-		return -EFBIG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*ret = buf;
-	if (ret_len)
-		*ret_len = got;
-	return 0;
+	return fw_file_read_at(dirfd, name, O_NOFOLLOW, FW_STATE_MAX_FILE, ret, ret_len);
 }
 
 static bool valid_file_name(const char *n)

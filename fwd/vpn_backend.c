@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vpn_backend.h"
@@ -19,42 +18,9 @@ struct vpn_backend {
 	char pins_path[4096];
 };
 
-#define PINS_MAX_BYTES (16u << 20)
-
 static int read_pins(struct vpn_backend *b, char *msg, size_t size)
 {
-	char *buf = NULL;
-	struct stat st;
-	unsigned bad = 0;
-	ssize_t n;
-	int fd = open(b->pins_path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || st.st_size > PINS_MAX_BYTES) {
-		r = st.st_size > PINS_MAX_BYTES ? -EFBIG : -errno;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n != st.st_size) {
-		r = n < 0 ? -errno : -EIO;
-		goto out;
-	}
-	r = vpn_pins_parse(buf, (size_t)n, &b->pins, &bad);
-	if (r == -EINVAL)
-		snprintf(msg, size, "%s:%u: expected TENANT USER ADDRESS (one user once)",
-		         b->pins_path, bad);
-out:
-	if (r < 0 && !*msg)
-		snprintf(msg, size, "%s: %s", b->pins_path, strerror(-r));
-	free(buf);
-	close(fd);
-	return r;
+	return vpn_pins_read(b->pins_path, &b->pins, msg, size);
 }
 
 /* Written whole to a temporary file, synced, renamed over the old one. */

@@ -14,7 +14,7 @@
 #include "fwd/vpnstatus.h"
 #include "wg_link.h"
 
-#define VPN_PINS_FILE "vpn-addresses"
+#define VPN_PINS_FILE FW_VPN_PINS_FILE
 
 struct vpn_backend_opts {
 	enum wg_mode mode;

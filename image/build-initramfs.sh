@@ -46,7 +46,7 @@ done
 # Programs of this machine (Debian packages in scripts/setup.sh): required,
 # then optional.
 host_bins=(bash nft ip bridge wg)
-host_opt=(ping nc socat ss tc setpriv iperf3 flock)
+host_opt=(ping nc socat ss tc setpriv iperf3 flock gpg gpgconf gpg-agent) # gpg: --git-trusted-gpg-keys
 
 for tool in busybox cpio ldd; do
 	command -v "$tool" >/dev/null ||

@@ -32,7 +32,7 @@ uint8_t fw_origin_addr_parse(const char *s, size_t len, uint8_t out[16])
 	return 6;
 }
 
-static int parse_port(const char *s, uint16_t *ret)
+int fw_origin_parse_port(const char *s, uint16_t *ret)
 {
 	char *end;
 	unsigned long v;
@@ -57,11 +57,11 @@ static int parse_to(const char *s, struct fw_mgmt_origin *o)
 		if (!(close = strchr(s, ']')))
 			return -EINVAL;
 		family = fw_origin_addr_parse(s + 1, (size_t)(close - s - 1), o->to);
-		if (close[1] && (close[1] != ':' || parse_port(close + 2, &o->port) < 0))
+		if (close[1] && (close[1] != ':' || fw_origin_parse_port(close + 2, &o->port) < 0))
 			return -EINVAL;
 	} else if (colon && strchr(s, ':') == colon) {
 		family = fw_origin_addr_parse(s, (size_t)(colon - s), o->to);
-		if (parse_port(colon + 1, &o->port) < 0)
+		if (fw_origin_parse_port(colon + 1, &o->port) < 0)
 			return -EINVAL;
 	} else {
 		family = fw_origin_addr_parse(s, strlen(s), o->to);

@@ -15,6 +15,8 @@ packages=(
 	mtools dosfstools
 	# GitOps (fwd --git-url/--git-receive); git and ssh-keygen sign commits in tests
 	libgit2-dev git openssh-client
+	# gpg-signed commits: gpgme runs gpg; gpg-agent makes the tests' keys
+	libgpgme-dev gpg gpg-agent
 )
 missing=()
 for p in "${packages[@]}"; do

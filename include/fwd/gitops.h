@@ -10,8 +10,10 @@
  *           `fwctl sync --commit SHA`.
  * The branch's tip is then, in this order:
  *   1. verified: with --git-trusted-signers FILE only a commit signed (ssh,
- *      ed25519) by a key of FILE is applied; a commit that does not descend
- *      from the live one is refused unless --git-allow-rewind;
+ *      ed25519) by a key of FILE is applied, with --git-trusted-gpg-keys
+ *      FILE one signed with gpg by a key of that FILE (both: either); a
+ *      commit that does not descend from the live one is refused unless
+ *      --git-allow-rewind;
  *   2. read from the object database (no checkout): the *.yaml / *.yml
  *      files of the top directory or --git-path DIR, with limits (4 MiB a
  *      file, 16 MiB, 256 files) and no symbolic links, submodules or binary
@@ -32,9 +34,11 @@
  * `fwctl status` with the live commit and the drift between the branch's
  * HEAD and the live generation.
  *
- * Daemon code: runs inside fwd's single-threaded loop. A fetch blocks the
- * loop for as long as it takes (bounded by the transport's own timeouts);
- * probes never do.
+ * Daemon code: runs inside fwd's single-threaded loop, which nothing here
+ * blocks: a fetch runs in a child process (stopped after
+ * --git-fetch-timeout seconds or --git-fetch-max-mib MiB received) and
+ * `fwctl sync` in follow mode answers "fetching" at once, then watches the
+ * status until its fetch is decided; probes connect in the background.
  */
 #ifndef FWD_GITOPS_H
 #define FWD_GITOPS_H
@@ -52,10 +56,12 @@
 #include "fwd/proto.h"
 #include "fwd/state.h"
 
-#define FW_GIT_MAX_PROBES   16
-#define FW_GIT_MAX_CONFIRM  3600 /* seconds */
-#define FW_GIT_MAX_INTERVAL 86400
-#define FW_GIT_KEEP         50 /* commit records kept in the status */
+#define FW_GIT_MAX_PROBES        16
+#define FW_GIT_MAX_CONFIRM       3600 /* seconds */
+#define FW_GIT_MAX_INTERVAL      86400
+#define FW_GIT_KEEP              50   /* commit records kept in the status */
+#define FW_GIT_MAX_FETCH_TIMEOUT 3600 /* seconds */
+#define FW_GIT_MAX_FETCH_MIB     4096
 
 /* fwd's command-line options: FW_GIT_LONG_OPTIONS in its option table, and
  * the values FW_GIT_OPT_FIRST ... FW_GIT_OPT_LAST handed to fw_git_option. */
@@ -67,12 +73,15 @@ enum {
 	FW_GIT_OPT_PATH,
 	FW_GIT_OPT_INTERVAL,
 	FW_GIT_OPT_SIGNERS,
+	FW_GIT_OPT_GPG_KEYS,
 	FW_GIT_OPT_REWIND,
 	FW_GIT_OPT_CONFIRM,
 	FW_GIT_OPT_PROBE,
 	FW_GIT_OPT_MGMT,
 	FW_GIT_OPT_SSH_KEY,
-	FW_GIT_OPT_LAST = FW_GIT_OPT_SSH_KEY,
+	FW_GIT_OPT_FETCH_TIMEOUT,
+	FW_GIT_OPT_FETCH_MAX,
+	FW_GIT_OPT_LAST = FW_GIT_OPT_FETCH_MAX,
 };
 
 // clang-format off
@@ -83,11 +92,14 @@ enum {
 	{"git-path", required_argument, NULL, FW_GIT_OPT_PATH}, \
 	{"git-interval", required_argument, NULL, FW_GIT_OPT_INTERVAL}, \
 	{"git-trusted-signers", required_argument, NULL, FW_GIT_OPT_SIGNERS}, \
+	{"git-trusted-gpg-keys", required_argument, NULL, FW_GIT_OPT_GPG_KEYS}, \
 	{"git-allow-rewind", no_argument, NULL, FW_GIT_OPT_REWIND}, \
 	{"git-confirm", required_argument, NULL, FW_GIT_OPT_CONFIRM}, \
 	{"git-probe", required_argument, NULL, FW_GIT_OPT_PROBE}, \
 	{"git-mgmt-from", required_argument, NULL, FW_GIT_OPT_MGMT}, \
-	{"git-ssh-key", required_argument, NULL, FW_GIT_OPT_SSH_KEY}
+	{"git-ssh-key", required_argument, NULL, FW_GIT_OPT_SSH_KEY}, \
+	{"git-fetch-timeout", required_argument, NULL, FW_GIT_OPT_FETCH_TIMEOUT}, \
+	{"git-fetch-max-mib", required_argument, NULL, FW_GIT_OPT_FETCH_MAX}
 
 #define FW_GIT_USAGE \
 	"  --git-url URL     follow the branch of this repository (a bare mirror in the\n" \
@@ -97,11 +109,14 @@ enum {
 	"  --git-path DIR    the policy's directory in the repository (default: the top)\n" \
 	"  --git-interval S  seconds between fetches (default 60; 0: only on fwctl sync)\n" \
 	"  --git-trusted-signers FILE  apply only commits signed by these ssh keys\n" \
+	"  --git-trusted-gpg-keys FILE  ... or by these gpg keys (gpg --export)\n" \
 	"  --git-allow-rewind  apply commits that do not descend from the live one\n" \
 	"  --git-confirm S   health-check window after a commit is applied (default 60)\n" \
 	"  --git-probe tcp:HOST:PORT  must connect from the firewall within the window\n" \
 	"  --git-mgmt-from ADDR[,TO[:PORT]]  management access a commit must keep\n" \
-	"  --git-ssh-key FILE  private key for ssh:// repositories (default: ssh-agent)\n"
+	"  --git-ssh-key FILE  private key for ssh:// repositories (default: ssh-agent)\n" \
+	"  --git-fetch-timeout S  a fetch that has not ended by then is stopped (default 300)\n" \
+	"  --git-fetch-max-mib N  a fetch that receives more is stopped (default 256)\n"
 // clang-format on
 
 struct fw_git_probe_spec {
@@ -118,7 +133,8 @@ struct fw_git_config {
 	const char *path;    /* NULL: the top directory */
 	unsigned interval;   /* seconds; 0: fetch only on sync */
 	bool has_interval;
-	const char *signers; /* NULL: commits are not verified */
+	const char *signers;  /* NULL: commits are not verified */
+	const char *gpg_keys; /* OpenPGP keys; NULL: none (signers NULL too: not verified) */
 	bool allow_rewind;
 	unsigned confirm; /* seconds */
 	bool has_confirm;
@@ -127,6 +143,10 @@ struct fw_git_config {
 	bool has_mgmt;
 	struct fw_mgmt_origin mgmt;
 	const char *ssh_key;
+	unsigned fetch_timeout; /* seconds */
+	bool has_fetch_timeout;
+	unsigned fetch_max_mib;
+	bool has_fetch_max;
 	/* set by fwd: its state directory (STATE/gitops), and for the hook how
 	 * it reaches fwd */
 	const char *state_dir;

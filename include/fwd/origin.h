@@ -18,5 +18,7 @@
 uint8_t fw_origin_addr_parse(const char *s, size_t len, uint8_t out[16]);
 /* ADDR[,TO[:PORT]]: 0 and *ret, or -EINVAL. */
 int fw_origin_parse(const char *s, struct fw_mgmt_origin *ret);
+/* A tcp port in decimal, 1 to 65535, nothing after it: 0, or -EINVAL. */
+int fw_origin_parse_port(const char *s, uint16_t *ret);
 
 #endif

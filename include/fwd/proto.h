@@ -135,5 +135,7 @@ char *fwp_request_format(const struct fwp_request *req);
  * are stolen (may be NULL). */
 char *fwp_response_ok(uint64_t id, json_t *result);
 char *fwp_response_error(uint64_t id, int error, const char *message, json_t *diagnostics);
+/* The error's code in responses: "EINVAL", "EPERM", ... ("EIO" for the rest). */
+const char *fwp_errno_name(int e);
 
 #endif

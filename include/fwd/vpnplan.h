@@ -151,6 +151,12 @@ bool vpn_pins_equal(const struct fw_vpn_pins *a, const struct fw_vpn_pins *b);
  * 0, or -EINVAL with the 1-based line in *bad_line; *ret untouched then. */
 char *vpn_pins_format(const struct fw_vpn_pins *pins);
 int vpn_pins_parse(const char *text, size_t len, struct fw_vpn_pins *ret, unsigned *bad_line);
+/* The pins file of a state directory, FW_VPN_PINS_FILE in it (fwd writes
+ * it; fwctl's offline commands read it to give `address: auto` users their
+ * live addresses). 0 with *ret as parsed, or untouched when there is no
+ * file; else a negative errno and msg says what is wrong. */
+#define FW_VPN_PINS_FILE "vpn-addresses"
+int vpn_pins_read(const char *path, struct fw_vpn_pins *ret, char *msg, size_t size);
 void vpn_pins_clear(struct fw_vpn_pins *pins);
 
 #endif

@@ -3,25 +3,10 @@
 # engine, state directory), with a test backend that writes the ruleset to
 # a file: apply, status, confirm window, timeout rollback, history, show.
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" daemon "$@"
 
-start() {
-	"$build/tests/fwd-testd" "$tmp/state" "$sock" "$tmp/kernel.nft" &
-	pid=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && return; sleep 0.05; done
-	bad "fwd-testd did not start"
-}
-c() { "$fwctl" --socket "$sock" "$@"; }
-
-start
+cli_testd_start
 c status >"$tmp/out" && grep -qx "live generation: 0" "$tmp/out" && ok || bad "status before any apply: $(cat "$tmp/out")"
 
 # A policy with an error is refused with its locations; nothing is loaded.
@@ -65,10 +50,9 @@ for ev in refused apply apply-pending confirm-timeout rollback confirm; do
 done
 
 # The state survives a restart: boot loads the live generation.
-kill "$pid"; wait "$pid" 2>/dev/null; rm -f "$tmp/kernel.nft"
-start
+cli_testd_stop; rm -f "$tmp/kernel.nft"
+cli_testd_start
 c status | grep -qx "live generation: 1" && ok || bad "status after restart"
 diff -q <("$fwctl" compile "$src/templates/windows-stack.yaml") "$tmp/kernel.nft" >/dev/null && ok || bad "boot did not load generation 1"
 
-echo "daemon: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

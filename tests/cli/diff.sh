@@ -3,14 +3,9 @@
 # ruleset diff exactly as the reviewed golden file, diff(1)'s exit codes,
 # --json for programs. Regenerate with FWD_REGEN=1 (review the diff).
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" diff "$@"
 dir="$src/tests/golden/diff"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 cd "$dir"
 
 "$fwctl" diff --against old.yaml new.yaml >"$tmp/out" 2>"$tmp/err"
@@ -60,5 +55,4 @@ out = open(sys.argv[2]).read()
 assert out == a["text"] + "\n" + r["ruleset_diff"], "json and text differ"
 ' "$tmp/json" "$dir/expected.txt" && ok || bad "--json: exit $rc: $(head -c 400 "$tmp/json")"
 
-echo "diff: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

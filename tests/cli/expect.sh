@@ -4,15 +4,8 @@
 # and the daemon refuses such a policy with the same message, the live
 # generation and the (test) kernel unchanged.
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" expect "$@"
 cd "$src"
 
 # The templates keep their promises.
@@ -59,10 +52,7 @@ YAML
 	ok || bad "malformed entry: $(cat "$tmp/err")"
 
 # The daemon's apply path: refused, nothing changes.
-"$build/tests/fwd-testd" "$tmp/state" "$sock" "$tmp/kernel.nft" &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
-c() { "$fwctl" --socket "$sock" "$@"; }
+cli_testd_start
 c apply templates/windows-stack.yaml >/dev/null && ok || bad "apply of the template"
 loaded="$(sha256sum <"$tmp/kernel.nft")"
 c apply "$tmp/nosql" >"$tmp/out" 2>"$tmp/err"
@@ -78,5 +68,4 @@ grep -q "\"detail\":\"windows-stack.yaml:$line:5: error: expectation failed: app
 	"$tmp/state/audit.log" && ok ||
 	bad "audit log: $(tail -2 "$tmp/state/audit.log")"
 
-echo "expect: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

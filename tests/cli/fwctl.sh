@@ -1,15 +1,9 @@
 #!/bin/bash
 # fwctl as a user sees it: exit codes, messages, --json, explain verdicts.
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
-pass=0 fail=0
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" fwctl "$@"
 cd "$src"
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 
 # expect_exit CODE CMD... : run, compare the exit code
 expect_exit() {
@@ -159,5 +153,4 @@ usage_error "fwctl rollback: expected a generation number, found '+3'" rollback 
 usage_error "fwctl history: expected a generation number, found '0'" history 0
 usage_error "fwctl logs: -n takes records from 0 to 1024" logs -n 1025
 
-echo "fwctl: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

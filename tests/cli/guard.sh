@@ -5,30 +5,11 @@
 # his management access is refused with the exact message and nothing is
 # loaded; --force and --confirm go through; bad addresses are usage errors.
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" guard "$@"
 unset SSH_CONNECTION
 
-"$build/tests/fwd-testd" "$tmp/state" "$sock" "$tmp/kernel.nft" &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
-c() { "$fwctl" --socket "$sock" "$@"; }
-# run EXPECTED_EXIT EXPECTED_STDERR CMD...: exit code and stderr, exactly
-run() {
-	local want_rc="$1" want_err="$2" rc
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$want_rc" ] && ok || bad "$*: exit $rc, expected $want_rc: $(cat "$tmp/err")"
-	[ "$(cat "$tmp/err")" = "$want_err" ] && ok || bad "$*: stderr '$(cat "$tmp/err")', expected '$want_err'"
-}
+cli_testd_start
 
 mkdir "$tmp/nomgmt"
 # Without its management section (and its `expect:` entries, which promise it).
@@ -91,5 +72,4 @@ audit="$(cat "$tmp/state/audit.log")"
 [[ "$audit" == *'"detail":"forced: it would cut management access from 198.51.100.7 to the firewall 203.0.113.10 tcp/22","event":"apply","generation":4,'* ]] &&
 	ok || bad "forced apply audit: $audit"
 
-echo "guard: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

@@ -4,14 +4,9 @@
 # table, exactly as the reviewed golden file. Regenerate with FWD_REGEN=1
 # (review the diff).
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" l2diff "$@"
 dir="$src/tests/golden/l2diff"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 cd "$dir"
 
 "$fwctl" diff --against old.yaml new.yaml >"$tmp/out" 2>"$tmp/err"
@@ -41,5 +36,4 @@ assert "--- br-edge (old)\n+++ br-edge (new)\n" in r["ruleset_diff"]
 assert r["ruleset_diff"] in open(sys.argv[2]).read()
 PY
 
-echo "l2diff: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

@@ -8,31 +8,12 @@
 # no log. --out writes the configuration (0600) or a PNG QR code that zbarimg
 # reads back to the same text. Errors are exact.
 set -uo pipefail
-build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-fwctl="$build/fwctl"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source=tests/support/clitest.sh
+. "$2/tests/support/clitest.sh" vpn_user "$@"
 unset SSH_CONNECTION
 command -v wg >/dev/null || { echo "wg (wireguard-tools) is missing: run scripts/setup.sh" >&2; exit 1; }
 
-"$build/tests/fwd-testd" "$tmp/state" "$sock" "$tmp/kernel.nft" >"$tmp/testd.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
-c() { "$fwctl" --socket "$sock" "$@"; }
-# run EXPECTED_EXIT EXPECTED_STDERR CMD...: exit code and stderr, exactly
-run() {
-	local want_rc="$1" want_err="$2" rc
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$want_rc" ] && ok || bad "$*: exit $rc, expected $want_rc: $(cat "$tmp/err")"
-	[ "$(cat "$tmp/err")" = "$want_err" ] && ok || bad "$*: stderr '$(cat "$tmp/err")', expected '$want_err'"
-}
+cli_testd_start "$tmp/testd.log"
 live_yaml() { cat "$tmp/state/history/$(printf %06d "$1")/policy/road-warriors.yaml"; }
 SERVER_KEY=dGVzdGQtdnBuLXNlcnZlci1wdWJsaWMta2V5LTAwMDA=
 B64='[A-Za-z0-9+/]{43}='
@@ -167,5 +148,4 @@ run 1 "fwctl: vpn site del refused: road-warriors.yaml: no VPN site 'branch' (EN
 # Every generation's policy still carries its comments (the text was edited, not rewritten).
 live_yaml 8 | grep -qF "pool: 10.41.99.0/24           # the firewall is 10.41.99.1" && ok || bad "a comment was lost"
 
-echo "vpn_user: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_end

@@ -17,41 +17,12 @@
 # they are (that needs a backend that leaves unchanged tenants alone).
 # Usage (ctest): bash tests/netns/counters.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build="$(cd "${1:?usage: counters.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-src="$(cd "${2:?usage: counters.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-lab="$src/scripts/lab.sh"
-fwctl="$build/fwctl"
-acme="$src/templates/windows-stack.yaml"
+# shellcheck source=tests/support/labtest.sh
+. "${2:?usage: counters.sh BUILD_DIR SOURCE_DIR}/tests/support/labtest.sh" counters fwcount "$@"
+acme="$template"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: counters: needs root for network namespaces"
-	exit 77
-fi
-export LAB_PREFIX="fwcount$$" FWCTL="$fwctl" FWD="$build/fwd" LAB_TEMPLATE="$acme"
-if ! ip netns add "$LAB_PREFIX-check" 2>/dev/null; then
-	echo "SKIP: counters: no network namespace support (ip netns add failed)"
-	exit 77
-fi
-ip netns del "$LAB_PREFIX-check"
-
-tmp="$(mktemp -d)"
-cleanup() {
-	bash "$lab" down >/dev/null 2>&1 || echo "counters: lab teardown failed" >&2
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-
-bash "$lab" up
-state="${TMPDIR:-/tmp}/$LAB_PREFIX-lab"
+labtest_up
 py="$(cat "$state/python")"
-c() { "$fwctl" --socket "$state/fwd.sock" "$@"; }
 in_ns() { # in_ns HOST CMD...
 	local h="$1"
 	shift
@@ -205,5 +176,4 @@ else
 	ok
 fi
 
-echo "counters: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+labtest_end

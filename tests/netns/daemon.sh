@@ -6,34 +6,14 @@
 # same generation again.
 set -uo pipefail
 build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: daemon: needs root for network namespaces"
-	exit 77
-fi
-ns="fwdtest-daemon-$$" ref="fwdtest-daemon-ref-$$"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() {
-	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
-	wait 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	ip netns del "$ref" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" && ip netns add "$ref" || { echo "SKIP: daemon: no network namespaces"; exit 77; }
+FWLAB_PREFIX="fwdtest-daemon-$$" FWLAB_BUILD="$build"
+# shellcheck source=tests/support/fwlab.sh
+. "$src/tests/support/fwlab.sh"
+fwlab_test_begin daemon
+fwlab_up bare || die "cannot make the namespace"
+ns="$(fwlab_ns fw)"
 
-start() {
-	rm -f "$sock" # a killed daemon leaves its socket file behind
-	ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root --l2 off \
-		2>>"$tmp/fwd.log" &
-	pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
-	bad "fwd did not start: $(cat "$tmp/fwd.log")"
-}
+start() { fwlab_fwd_start "$state" "$sock" "$log" || bad "fwd did not start: $(cat "$log")"; }
 c() { "$build/fwctl" --socket "$sock" "$@"; }
 kernel() { ip netns exec "$ns" nft list ruleset; }
 # tables in name order: fwd replaces only the tables that changed, and a
@@ -76,12 +56,11 @@ c status | grep -qx "live generation: 1" && ok || bad "status after the rollback
 # Fail closed: kill -9 leaves the ruleset; a restart loads generation 1 again.
 c apply "$src/templates/" >/dev/null && ok || bad "apply of the appliance"
 after="$(kernel | sha256sum)"
-kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=
+fwlab_fwd_kill 9
 [ "$(kernel | sha256sum)" = "$after" ] && ok || bad "the ruleset changed when fwd was killed"
 ip netns exec "$ns" nft flush ruleset # as after a reboot
 start
 diff <(expected "$src/templates/") <(kernel) >"$tmp/diff" && ok || bad "restart did not load the live generation: $(head "$tmp/diff")"
 c history | wc -l | grep -qx 3 && ok || bad "history: $(c history)"
 
-echo "daemon: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+fwlab_test_end

@@ -18,10 +18,6 @@
 # Usage (ctest): bash tests/netns/daemon_load.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: daemon_load: needs root for network namespaces"
-	exit 77
-fi
 clients="${LOAD_CLIENTS:-256}"
 FWLAB_PREFIX="fwload$$" FWLAB_BUILD="$build"
 # shellcheck source=tests/support/fwlab.sh

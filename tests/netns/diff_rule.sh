@@ -6,32 +6,14 @@
 # changes nothing, with the checker's exact message.
 set -uo pipefail
 build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: diff_rule: needs root for network namespaces"
-	exit 77
-fi
-ns="fwdtest-diffrule-$$"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	wait 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" || { echo "SKIP: diff_rule: no network namespaces"; exit 77; }
+FWLAB_PREFIX="fwdtest-diffrule-$$" FWLAB_BUILD="$build"
+# shellcheck source=tests/support/fwlab.sh
+. "$src/tests/support/fwlab.sh"
+fwlab_test_begin diff_rule
+fwlab_up bare || die "cannot make the namespace"
+ns="$(fwlab_ns fw)"
 unset SSH_CONNECTION # no lockout guard: the test is not logged in over the firewall
-
-rm -f "$sock"
-ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root --l2 off \
-	2>>"$tmp/fwd.log" &
-pid=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-[ -S "$sock" ] || { bad "fwd did not start: $(cat "$tmp/fwd.log")"; exit 1; }
+fwlab_fwd_start "$state" "$sock" "$log" || die "fwd did not start: $(cat "$log")"
 
 c() { "$build/fwctl" --socket "$sock" "$@"; }
 kernel() { ip netns exec "$ns" nft list ruleset; }
@@ -144,5 +126,4 @@ rc=$?
 [ "$(kernel | sha256sum)" = "$before" ] && ok || bad "a refused rule change changed the kernel"
 [ "$(generations)" -eq 3 ] && ok || bad "a refused rule change recorded a generation: $(c history)"
 
-echo "diff_rule: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+fwlab_test_end

@@ -15,7 +15,9 @@
 #     fwd is killed during the window and started again;
 #   - ten fast pushes end with the last one live, every one recorded in
 #     STATE/gitops/status.json;
-#   - --git-url: a mirror fetched by `fwctl sync` and by the poll.
+#   - --git-url: a mirror fetched by `fwctl sync` and by the poll; a fetch
+#     over --git-fetch-max-mib is cut off, one from a silent remote stopped
+#     at --git-fetch-timeout while fwd goes on answering.
 #
 # Usage (ctest): bash tests/netns/gitops.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
@@ -32,33 +34,11 @@ FWLAB_PREFIX="fwgit$$" FWLAB_BUILD="$build"
 . "$src/tests/support/fwlab.sh"
 fwlab_test_begin gitops
 fwlab_up traffic || die "cannot build the lab"
-c() { "$build/fwctl" --socket "$sock" "$@"; }
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$tmp/gitconfig"
-printf '[init]\n\tdefaultBranch = main\n' >"$GIT_CONFIG_GLOBAL"
+# shellcheck source=tests/support/gitopslib.sh
+. "$src/tests/support/gitopslib.sh"
 
-# Stop fwd with SIGTERM: it must exit 0 (with the sanitizers: no leak).
-stop() {
-	local rc
-	[ -n "$FWLAB_PID" ] || return 0
-	fwlab_fwd_kill 15
-	rc=$?
-	[ "$rc" -eq 0 ] && ok || bad "fwd exited with $rc: $(grep -A8 -e Sanitizer -e 'runtime error' "$log" | head -30)"
-}
 # fwd with the receive repository and the trusted signers, plus "$@".
-start() {
-	local i
-	stop
-	rm -f "$sock"
-	ip netns exec "$(fwlab_ns fw)" "$build/fwd" --state-dir "$state" --socket "$sock" \
-		--group root --l2 off --git-receive "$tmp/repo.git" --git-interval 0 \
-		--git-trusted-signers "$tmp/signers" "$@" 2>>"$log" &
-	FWLAB_PID=$!
-	for ((i = 0; i < 500; i++)); do
-		[ -S "$sock" ] && [ -x "$tmp/repo.git/hooks/post-receive" ] && return 0
-		sleep 0.01
-	done
-	die "fwd did not start: $(tail -5 "$log")"
-}
+start() { gitops_start --git-trusted-signers "$tmp/signers" "$@"; }
 
 # --- keys, the work clone, the policy ---------------------------------------
 for k in alice mallory; do ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$tmp/$k" || die "ssh-keygen"; done
@@ -69,72 +49,6 @@ git clone -q "$tmp/repo.git" "$tmp/work" 2>/dev/null || die "git clone"
 w() { git -C "$tmp/work" "$@"; }
 w config user.name Alice && w config user.email alice@example.com
 w config gpg.format ssh && w config user.signingkey "$tmp/alice.pub"
-# commit everything in the work tree, signed by alice (or "$@" options)
-commit() {
-	local msg="$1"
-	shift
-	w add -A && w commit -q --allow-empty -S "$@" -m "$msg" && w rev-parse HEAD
-}
-push() { w push -q -f origin HEAD:main >>"$tmp/push.log" 2>&1; }
-# status.json has one key per line, sorted; strings escaped as JSON does
-# (\" and \\ here: no other escape occurs in these records).
-json_value() { sed -e 's/^[^:]*: //' -e 's/,$//' -e 's/^"\(.*\)"$/\1/' -e 's/\\"/"/g' -e 's/\\\\/\\/g'; }
-# one field of a commit's record in status.json ("(no record)": none)
-field() {
-	local v
-	v="$(awk -v sha="$1" -v key="$2" '
-		/^    [{]$/ { cur = ""; next }
-		$0 == "      \"commit\": \"" sha "\"," { cur = sha }
-		cur != "" && index($0, "      \"" key "\": ") == 1 { print; exit }
-	' "$state/gitops/status.json")"
-	if [ -n "$v" ]; then json_value <<<"$v"; else echo "(no record)"; fi
-}
-top() { # a top-level field of status.json ("" for null)
-	grep "^  \"$1\": " "$state/gitops/status.json" | json_value | sed 's/^null$//'
-}
-policy() { # policy PORT [extra lines]: tenant acme, web -> app on PORT
-	cat <<EOF
-tenant:
-  name: acme
-  id: 1
-uplink:
-  interface: eth0
-  addresses: [203.0.113.10]
-zones:
-  dmz:
-    vlan: 110
-    subnet: 10.10.110.0/24
-    interface: vlan110
-  servers:
-    vlan: 120
-    subnet: 10.10.120.0/24
-    interface: vlan120
-hosts:
-  web:
-    zone: dmz
-    address: 10.10.110.10
-  app:
-    zone: servers
-    address: 10.10.120.20
-rules:
-  - id: web-to-erp
-    from: web
-    to: app
-    allow: tcp/$1
-management:
-  - id: admin-ssh
-    from: 198.51.100.0/28
-    allow: ssh
-EOF
-	[ $# -lt 2 ] || printf '%s\n' "$2"
-}
-# expect_refused SHA REASON: refused with exactly REASON, the kernel as before
-expect_refused() {
-	local got
-	got="$(field "$1" state): $(field "$1" reason)"
-	[ "$got" = "refused: $2" ] && ok || bad "commit ${1:0:12}: $got, expected refused: $2"
-	[ "$(fwlab_ruleset_hash)" = "$kernel" ] && ok || bad "a refused commit (${2:0:40}) changed the kernel"
-}
 for port in 8080 8081 8082 8083 8084 8085; do fwlab_listen app "$port"; done
 
 # --- a good commit: applied, traffic follows ----------------------------------
@@ -337,6 +251,71 @@ for ((i = 0; i < 40; i++)); do
 done
 [ "$(top live_commit)" = "$f2" ] && ok || bad "the poll did not apply ${f2:0:12}: $(field "$f2" state) $(top fetch_error)"
 [ "$(top mode)" = follow ] && ok || bad "mode: $(top mode)"
+stop
+
+# --- a fetch runs beside fwd's loop, within limits ------------------------------
+# A remote that sends more than --git-fetch-max-mib is cut off, and nothing
+# of it is applied.
+fwd_follow() { # URL [options]
+	local url=$1 i
+	shift
+	rm -f "$sock"
+	ip netns exec "$(fwlab_ns fw)" "$build/fwd" --state-dir "$state" --socket "$sock" --group root \
+		--l2 off --git-url "$url" --git-interval 0 --git-trusted-signers "$tmp/signers" "$@" 2>>"$log" &
+	FWLAB_PID=$!
+	for ((i = 0; i < 500; i++)); do [ -S "$sock" ] && break; sleep 0.01; done
+}
+fwd_follow "$tmp/origin.git" --git-fetch-max-mib 1
+mkdir -p "$tmp/work/blobs"
+head -c 3000000 /dev/urandom >"$tmp/work/blobs/junk.bin"
+big="$(commit "three megabytes of junk beside the policy")"
+w push -q follow HEAD:main
+c sync >"$tmp/out" 2>&1
+[ "$(cat "$tmp/out")" = "fwctl: fetch $tmp/origin.git main: more than 1 MiB received: stopped (--git-fetch-max-mib) (E2BIG)" ] &&
+	ok || bad "a fetch over the limit: $(cat "$tmp/out")"
+[ "$(top live_commit)" = "$f2" ] && ok || bad "live after a fetch over the limit: $(top live_commit), expected ${f2:0:12}"
+[ "$(top fetch_error)" = "fetch $tmp/origin.git main: more than 1 MiB received: stopped (--git-fetch-max-mib)" ] &&
+	ok || bad "fetch_error: $(top fetch_error)"
+[ "$(field "$big" state)" = "(no record)" ] && ok || bad "the big commit has a record: $(field "$big" state)"
+stop
+# the same commit within the default limit (256 MiB) is fetched and applied
+fwd_follow "$tmp/origin.git"
+c sync >"$tmp/out" 2>&1
+grep -q "^commit ${big:0:12} applied: generation [0-9]* (signed by alice@example.com)$" "$tmp/out" &&
+	ok || bad "within the limit: $(cat "$tmp/out")"
+stop
+
+# A remote that accepts and never answers: fwd answers its control socket
+# meanwhile, and stops the fetch at --git-fetch-timeout.
+ip -n "$(fwlab_ns fw)" link set lo up
+ip netns exec "$(fwlab_ns fw)" python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9418))
+s.listen(8)
+open(sys.argv[1], "w").close()
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$tmp/listening" &
+silent=$!
+for ((i = 0; i < 500; i++)); do [ -e "$tmp/listening" ] && break; sleep 0.01; done
+fwd_follow git://127.0.0.1:9418/policy.git --git-fetch-timeout 3
+c sync >"$tmp/sync.out" 2>&1 &
+syncing=$!
+sleep 1
+c --json status >"$tmp/status.json" 2>&1
+st=$?
+kill -0 "$syncing" 2>/dev/null && ok || bad "the sync ended within 1 s: $(cat "$tmp/sync.out")"
+[ "$st" -eq 0 ] && grep -q '"fetching": *true' "$tmp/status.json" && ok ||
+	bad "fwctl status while a fetch hangs: rc $st, $(head -c 300 "$tmp/status.json")"
+wait "$syncing"
+[ "$(cat "$tmp/sync.out")" = "fwctl: fetch git://127.0.0.1:9418/policy.git: no answer within 3 s: stopped (--git-fetch-timeout) (ETIMEDOUT)" ] &&
+	ok || bad "a silent remote: $(cat "$tmp/sync.out")"
+[ "$(top live_commit)" = "$big" ] && ok || bad "live after a silent remote: $(top live_commit)"
+kill "$silent" 2>/dev/null
+wait "$silent" 2>/dev/null
 stop
 
 echo "gitops: $pass passed, $fail failed"

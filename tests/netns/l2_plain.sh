@@ -17,25 +17,12 @@
 # Usage (ctest): bash tests/netns/l2_plain.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: l2_plain: needs root for network namespaces"
-	exit 77
-fi
-ns="fwdtest-l2-$$"
-tmp="$(mktemp -d)"
-sock="$tmp/fwd.sock"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-cleanup() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	[ -n "${mon:-}" ] && kill "$mon" 2>/dev/null
-	wait 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" || { echo "SKIP: l2_plain: no network namespaces"; exit 77; }
+FWLAB_PREFIX="fwdtest-l2-$$" FWLAB_BUILD="$build"
+# shellcheck source=tests/support/fwlab.sh
+. "$src/tests/support/fwlab.sh"
+fwlab_test_begin l2_plain
+fwlab_up bare || die "cannot make the namespace"
+ns="$(fwlab_ns fw)"
 unset SSH_CONNECTION # no lockout guard: the test is not logged in over the firewall
 in_ns() { ip netns exec "$ns" "$@"; }
 self() { in_ns "$build/l2_selftest" "$@"; }
@@ -153,16 +140,7 @@ mkdir -p "$tmp/plain" "$tmp/trunk"
 policy "$tmp/plain/acme.yaml" 0 0
 # an L2 part (the trunk) and a changed ruleset (one more rule)
 policy "$tmp/trunk/acme.yaml" 1 1
-start() {
-	rm -f "$sock"
-	# not through in_ns: $! must be fwd itself for the kill below
-	ip netns exec "$ns" "$build/fwd" --state-dir "$tmp/state" --socket "$sock" --group root \
-		"$@" 2>>"$tmp/fwd.log" &
-	pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
-	bad "fwd $* did not start: $(cat "$tmp/fwd.log")"
-	exit 1
-}
+start() { fwlab_fwd_start "$state" "$sock" "$log" "$@" || die "fwd $* did not start: $(cat "$log")"; }
 c() { "$build/fwctl" --socket "$sock" "$@"; }
 ruleset() { in_ns nft -s list ruleset; }
 
@@ -200,9 +178,7 @@ if [ "$vlan_kernel" = 0 ]; then
 		bad "no failed apply in the audit log: $(tail -2 "$tmp/state/audit.log")"
 fi
 [ "$(keep)" = "$keep_before" ] && ok || bad "keep0 changed: $(keep)"
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=
+fwlab_fwd_kill 15
 
 # --- 4. --l2 off: nftables only ------------------------------------------------------------
 start --l2 off
@@ -215,5 +191,4 @@ c apply "$tmp/trunk/acme.yaml" >"$tmp/out" 2>&1 && ok || bad "--l2 off: $(cat "$
 [ "$?" = 2 ] && [ "$(cat "$tmp/err")" = "fwd: --l2 takes on or off" ] && ok ||
 	bad "--l2 maybe: $(cat "$tmp/err")"
 
-echo "l2_plain: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+fwlab_test_end

@@ -13,45 +13,17 @@
 # Namespaces only: the host's links and ruleset are never touched.
 # Usage (ctest): bash tests/netns/logs.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build="$(cd "${1:?usage: logs.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-src="$(cd "${2:?usage: logs.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-lab="$src/scripts/lab.sh"
-fwctl="$build/fwctl"
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: logs: needs root for network namespaces"
-	exit 77
-fi
-export LAB_PREFIX="fwlogs$$" FWCTL="$fwctl" FWD="$build/fwd"
-export LAB_TEMPLATE="$src/templates/windows-stack.yaml"
-if ! ip netns add "$LAB_PREFIX-check" 2>/dev/null; then
-	echo "SKIP: logs: no network namespace support (ip netns add failed)"
-	exit 77
-fi
-ip netns del "$LAB_PREFIX-check"
-sock="${TMPDIR:-/tmp}/$LAB_PREFIX-lab/fwd.sock" # where lab.sh runs fwd
-
-tmp="$(mktemp -d)"
+# shellcheck source=tests/support/labtest.sh
+. "${2:?usage: logs.sh BUILD_DIR SOURCE_DIR}/tests/support/labtest.sh" logs fwlogs "$@"
 follower="" second=""
-cleanup() {
+labtest_on_exit() {
 	for p in $follower $second; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	bash "$lab" down >/dev/null 2>&1 || echo "logs: lab teardown failed" >&2
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-c() { "$fwctl" --socket "$sock" "$@"; }
-
-bash "$lab" up
+labtest_up
 
 # probe SRC DST SERVICE EXPECTED: real traffic through the lab
 probe() {
@@ -226,5 +198,4 @@ second=""
 probe sql web tcp/80 closed
 logged "^$T acme DROP default deny \(forward\) sql \[servers\] 10\.10\.120\.30:$P -> web \[dmz\] 10\.10\.110\.10:80 tcp$"
 
-echo "logs: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+labtest_end

@@ -15,42 +15,16 @@
 #     cut, the rest stay tracked, and fwctl and the audit log say so.
 # Usage (ctest): bash tests/netns/revoke.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
-build="$(cd "${1:?usage: revoke.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-src="$(cd "${2:?usage: revoke.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: revoke: needs root for network namespaces"
-	exit 77
-fi
-export LAB_PREFIX="fwrevoke$$" FWCTL="$build/fwctl" FWD="$build/fwd"
-export LAB_TEMPLATE="$src/templates/windows-stack.yaml"
-if ! ip netns add "$LAB_PREFIX-check" 2>/dev/null; then
-	echo "SKIP: revoke: no network namespace support (ip netns add failed)"
-	exit 77
-fi
-ip netns del "$LAB_PREFIX-check"
-
-lab="$src/scripts/lab.sh"
-state="${TMPDIR:-/tmp}/$LAB_PREFIX-lab" # the lab's: fwd's socket, state and log
-sock="$state/fwd.sock"
-tmp="$(mktemp -d)"
+# shellcheck source=tests/support/labtest.sh
+. "${2:?usage: revoke.sh BUILD_DIR SOURCE_DIR}/tests/support/labtest.sh" revoke fwrevoke "$@"
 pids=()
-cleanup() {
+labtest_on_exit() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	bash "$lab" down >/dev/null 2>&1 || echo "revoke: lab teardown failed" >&2
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*" >&2
-	fail=$((fail + 1))
 }
 
-bash "$lab" up || { echo "FAIL: the lab did not come up" >&2; exit 1; }
+labtest_up
 PY="$(cat "$state/python")"
 
 # --- sessions: a server per namespace logs "TIME NAME N" per line received;
@@ -169,7 +143,6 @@ tracked() { # tracked NAME DPORT: is the session in the firewall's conntrack tab
 	[[ "$ct" == *" sport=$(sport "$1") dport=$2 "* ]]
 }
 kernel_hash() { ip netns exec "$LAB_PREFIX-fw" nft list ruleset | sha256sum; }
-c() { "$FWCTL" --socket "$sock" "$@"; }
 audit() { cat "$state/fwd/audit.log"; }
 
 # --- the policies: the template with parts cut out -------------------------
@@ -339,5 +312,4 @@ for port in range(20000, 20300):
 		ok || bad "audit of the capped apply: $(tail -1 "$state/fwd/audit.log")"
 fi
 
-echo "revoke: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+labtest_end

@@ -8,39 +8,10 @@
 #  2. a list of facts the policy promises must hold with real packets.
 # Usage (ctest): bash tests/netns/traffic.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build="$(cd "${1:?usage: traffic.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-src="$(cd "${2:?usage: traffic.sh BUILD_DIR SOURCE_DIR}" && pwd)"
-lab="$src/scripts/lab.sh"
-fwctl="$build/fwctl"
-template="$src/templates/windows-stack.yaml"
+# shellcheck source=tests/support/labtest.sh
+. "${2:?usage: traffic.sh BUILD_DIR SOURCE_DIR}/tests/support/labtest.sh" traffic fwtraffic "$@"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: traffic: needs root for network namespaces"
-	exit 77
-fi
-# A lab of our own, whatever else runs: unique namespace names per run.
-export LAB_PREFIX="fwtraffic$$" FWCTL="$fwctl" FWD="$build/fwd" LAB_TEMPLATE="$template"
-if ! ip netns add "$LAB_PREFIX-check" 2>/dev/null; then
-	echo "SKIP: traffic: no network namespace support (ip netns add failed)"
-	exit 77
-fi
-ip netns del "$LAB_PREFIX-check"
-
-tmp="$(mktemp -d)"
-cleanup() {
-	bash "$lab" down >/dev/null 2>&1 || echo "traffic: lab teardown failed" >&2
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*" >&2
-	fail=$((fail + 1))
-}
-
-bash "$lab" up
+labtest_up
 
 # --- 1. the matrix against fwctl explain ----------------------------------------
 # Lab names -> explain's names: hosts by their template name, inet is the
@@ -170,5 +141,4 @@ expect_udp dropped dc 10.10.120.20 500 53
 # a forged source outside the zone does not skip the isolated zone's filter
 expect_udp dropped web 10.10.110.20 5000 40000 192.0.2.1
 
-echo "traffic: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+labtest_end

@@ -8,28 +8,37 @@
 #      TCP connects, allowed ones succeed, every other one fails;
 #   2. bob got the lowest free pool address (auto) and fwctl vpn status
 #      shows the peers' handshakes, endpoints and bytes;
-#   3. forged sources: alice sending as bob is dropped (WireGuard's
+#   3. users made by `fwctl vpn user add` (the key pair made by fwctl): new
+#      road-warrior namespaces bring their tunnels up from nothing but the
+#      configuration fwctl printed (stdout, and an --out FILE.conf) with
+#      `wg-quick strip` + `wg setconf`, its Address and AllowedIPs; they get
+#      the address fwd reports (auto: the lowest free one; a fixed one),
+#      reach exactly what their group may (the same as alice for group it)
+#      and nothing else, and nothing passes once `fwctl vpn user del` ran;
+#   4. forged sources: alice sending as bob is dropped (WireGuard's
 #      allowed-ips, set by fwd to exactly one /32); with allowed-ips widened
 #      by hand she can send as an address nobody has, and nftables drops it
 #      (the tenant's default drop counts it); fwd's drift check puts her
 #      allowed-ips back;
-#   4. removing alice deletes her peer and cuts her open TCP sessions (also
+#   5. removing alice deletes her peer and cuts her open TCP sessions (also
 #      the one a vpn:all rule still covers: the peer is gone), while bob's
 #      and the branch's sessions go on and their latest handshake does not
 #      change (their peers were not touched);
-#   5. a user added before bob in the file: bob keeps his address, across
-#      the apply and a restart of fwd; fwd's wireguard-go ends with fwd
+#   6. a user added before bob in the file: bob keeps his address, across
+#      the apply and a restart of fwd, and has it offline too (`fwctl
+#      explain --state-dir`: fwd's pins); fwd's wireguard-go ends with fwd
 #      (SIGKILL too) and keeps its socket out of the directory all network
 #      namespaces share;
-#   6. the firewall's private key (planted, known) appears in no output, log,
-#      state file or command line; a key file readable by others is refused.
+#   7. the firewall's private key (planted, known) and the users' private
+#      keys fwctl printed appear in no output of fwd, log, state file or
+#      command line; a key file readable by others is refused.
 set -uo pipefail
 build="$(cd "$1" && pwd)" src="$(cd "$2" && pwd)"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: vpn: needs root for network namespaces"
 	exit 77
 fi
-for t in wireguard-go wg nc python3; do
+for t in wireguard-go wg wg-quick nc python3; do
 	command -v "$t" >/dev/null || { echo "FAIL: vpn: $t is not installed (scripts/setup.sh installs it)"; exit 1; }
 done
 [ -c /dev/net/tun ] || { echo "FAIL: vpn: no /dev/net/tun for wireguard-go"; exit 1; }
@@ -44,7 +53,7 @@ state="$tmp/state" sock="$tmp/fwd.sock"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-nss=(fw net srv alice bob br)
+nss=(fw net srv alice bob br newt sam)
 cleanup() {
 	for n in "${nss[@]}"; do
 		ip netns pids "$P-$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -75,6 +84,8 @@ link_net fw 203.0.113.1
 link_net alice 203.0.113.10
 link_net bob 203.0.113.11
 link_net br 203.0.113.20
+link_net newt 203.0.113.12
+link_net sam 203.0.113.13
 ip link add "$P-y" netns "$P-fw" type veth peer name eth0 netns "$P-srv"
 nse fw ip link set "$P-y" name vlan10
 nse fw ip addr add 10.0.10.1/24 dev vlan10
@@ -271,7 +282,100 @@ assert p["latest_handshake"] > 0 and p["rx_bytes"] > 0 and p["tx_bytes"] > 0, p
 assert p["endpoint"].startswith("203.0.113.10:"), p
 EOF
 
-# --- 3. forged sources ---
+# --- 3. users fwctl makes: their tunnels from the printed configuration only
+# newt (group it, address auto): the configuration as fwctl prints it on
+# stdout (the text, a blank line, the QR code); sam (group sales, a fixed
+# address): the file --out wrote.
+(umask 077 && c vpn user add newt --group it >"$tmp/newt.out" 2>"$tmp/newt.err") && ok ||
+	bad "vpn user add newt: $(cat "$tmp/newt.err")"
+# what a user copies: the configuration, up to the blank line before the QR code
+(umask 077 && awk 'NF == 0 && ++n == 2 { exit } { print }' "$tmp/newt.out" >"$tmp/${P}n.conf")
+(umask 077 && c vpn user add sam --group sales --address 10.99.0.40 --out "$tmp/${P}m.conf" \
+	>"$tmp/sam.out" 2>"$tmp/sam.err") && ok || bad "vpn user add sam: $(cat "$tmp/sam.err")"
+[ ! -s "$tmp/sam.out" ] && ok || bad "--out printed to stdout: $(cat "$tmp/sam.out")"
+conf_val() { # CONF KEY: the values of KEY's lines, comma lists split
+	sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1" | tr ',' ' ' | xargs -n1 2>/dev/null
+}
+NEWT_PRIV="$(conf_val "$tmp/${P}n.conf" PrivateKey)"
+SAM_PRIV="$(conf_val "$tmp/${P}m.conf" PrivateKey)"
+for u in newt:n sam:m; do
+	conf="$tmp/${P}${u#*:}.conf" u="${u%:*}"
+	[ "$(conf_val "$conf" PublicKey)" = "$FWPUB" ] && ok || bad "$u's PublicKey: $(cat "$conf")"
+	# the policy's uplink address and the vpn's listen port: reachable from the lab
+	[ "$(conf_val "$conf" Endpoint)" = 203.0.113.1:51820 ] && ok || bad "$u's Endpoint: $(cat "$conf")"
+done
+# the address fwd reports for the user, and the one the configuration carries
+list="$(c vpn list)"
+newt_pub="$(printf '%s\n' "$NEWT_PRIV" | wg pubkey)" sam_pub="$(printf '%s\n' "$SAM_PRIV" | wg pubkey)"
+# auto: the lowest free address (the firewall .1, bob .2)
+grep -qxF "  user newt 10.99.0.3 (auto) groups it key $newt_pub" <<<"$list" && ok ||
+	bad "vpn list for newt: $list"
+grep -qxF "  user sam 10.99.0.40 groups sales key $sam_pub" <<<"$list" && ok || bad "vpn list for sam: $list"
+[ "$(conf_val "$tmp/${P}n.conf" Address)" = 10.99.0.3/32 ] && ok || bad "newt's Address: $(cat "$tmp/${P}n.conf")"
+[ "$(conf_val "$tmp/${P}m.conf" Address)" = 10.99.0.40/32 ] && ok || bad "sam's Address: $(cat "$tmp/${P}m.conf")"
+# only what the group may reach goes into the tunnel: it web (ssh, http and
+# everybody's dns); sales crm and web (dns)
+[ "$(conf_val "$tmp/${P}n.conf" AllowedIPs | xargs)" = 10.0.10.5/32 ] && ok ||
+	bad "newt's AllowedIPs: $(cat "$tmp/${P}n.conf")"
+[ "$(conf_val "$tmp/${P}m.conf" AllowedIPs | xargs)" = "10.0.10.5/32 10.0.10.6/32" ] && ok ||
+	bad "sam's AllowedIPs: $(cat "$tmp/${P}m.conf")"
+
+# The client, from nothing but the file: wireguard-go, `wg-quick strip` for
+# `wg setconf`, the Address lines as addresses, AllowedIPs as routes (not
+# `wg-quick up`: it would change the host's resolv.conf for a DNS line).
+conf_client() { # NS IFNAME CONF
+	local n=$1 ifn=$2 conf=$3 a
+	nse "$n" env WG_PROCESS_FOREGROUND=1 wireguard-go "$ifn" >>"$tmp/wg-$n.log" 2>&1 &
+	for _ in $(seq 100); do [ -S "/var/run/wireguard/$ifn.sock" ] && break; sleep 0.05; done
+	(umask 077 && wg-quick strip "$conf" >"$tmp/$n.stripped" 2>"$tmp/$n.strip.err") ||
+		bad "wg-quick strip $conf: $(cat "$tmp/$n.strip.err")"
+	nse "$n" wg setconf "$ifn" "$tmp/$n.stripped" && ok || bad "wg setconf $n: $(cat "$tmp/$n.stripped")"
+	for a in $(conf_val "$conf" Address); do nse "$n" ip addr add "$a" dev "$ifn"; done
+	nse "$n" ip link set "$ifn" up
+	for a in $(conf_val "$conf" AllowedIPs); do nse "$n" ip route replace "$a" dev "$ifn"; done
+}
+conf_client newt "${P}n" "$tmp/${P}n.conf"
+conf_client sam "${P}m" "$tmp/${P}m.conf"
+newt_addr="$(conf_val "$tmp/${P}n.conf" Address)" newt_addr="${newt_addr%/*}"
+sam_addr="$(conf_val "$tmp/${P}m.conf" Address)" sam_addr="${sam_addr%/*}"
+# the first packets wait for the handshake: under load give it a few tries
+up() { # NS SRC DST PORT
+	for _ in $(seq 5); do nse "$1" nc -z -w 3 -s "$2" "$3" "$4" 2>/dev/null && return 0; done
+	return 1
+}
+up newt "$newt_addr" 10.0.10.5 22 && ok || bad "newt's tunnel does not come up: $(cat "$tmp/wg-newt.log")"
+up sam "$sam_addr" 10.0.10.6 443 && ok || bad "sam's tunnel does not come up: $(cat "$tmp/wg-sam.log")"
+# newt reaches what alice (group it) reaches, and nothing else: every pair
+# below is probed for both, with the same expectation
+for t in 10.0.10.5:22:yes 10.0.10.5:80:yes 10.0.10.5:53:yes 10.0.10.5:443:no 10.0.10.6:443:no \
+	10.0.10.6:22:no; do
+	IFS=: read -r h port want <<<"$t"
+	probe newt "$newt_addr" "$h" "$port" "$want"
+	probe alice 10.99.0.10 "$h" "$port" "$want"
+done
+# a packet for a host of the zone the configuration does not route, sent
+# into the tunnel anyway: the firewall does not pass it either
+nse newt ip route add 10.0.10.6/32 dev "${P}n"
+probe newt "$newt_addr" 10.0.10.6 443 no
+nse newt ip route del 10.0.10.6/32 dev "${P}n"
+# sam, group sales, sees another set
+probe sam "$sam_addr" 10.0.10.6 443 yes
+probe sam "$sam_addr" 10.0.10.5 53 yes
+probe sam "$sam_addr" 10.0.10.5 22 no
+probe sam "$sam_addr" 10.0.10.5 80 no
+probe sam "$sam_addr" 10.0.10.6 22 no
+fwpeers="$(fwwg show "$fwif" allowed-ips)"
+grep -qxF "$newt_pub"$'\t'10.99.0.3/32 <<<"$fwpeers" && ok || bad "newt's peer on the firewall: $fwpeers"
+# deleted: the peer goes and nothing passes the tunnel any more; sam goes on
+c vpn user del newt >/dev/null 2>"$tmp/del.err" && ok || bad "vpn user del newt: $(cat "$tmp/del.err")"
+[[ "$(fwwg show "$fwif" peers)" != *"$newt_pub"* ]] && ok || bad "newt's peer is still there"
+probe newt "$newt_addr" 10.0.10.5 22 no
+probe newt "$newt_addr" 10.0.10.5 53 no
+probe sam "$sam_addr" 10.0.10.6 443 yes
+c vpn user del sam >/dev/null 2>"$tmp/del.err" && ok || bad "vpn user del sam: $(cat "$tmp/del.err")"
+probe sam "$sam_addr" 10.0.10.6 443 no
+
+# --- 4. forged sources ---
 nse alice ip addr add "$bob_addr/32" dev "${P}a"
 probe alice "$bob_addr" 10.0.10.6 443 no # bob's rule, alice's tunnel: WireGuard drops it
 drops() { nse fw nft list chain inet fwd_vt forward | sed -n 's/.*counter packets \([0-9]*\) .*default.deny.*/\1/p'; }
@@ -300,7 +404,7 @@ done
 cc status | grep -q "$fwif: peers 0 added, 1 changed, 0 removed" && ok ||
 	bad "status does not name the VPN drift: $(c status)"
 
-# --- 4. removing alice: her peer goes, her sessions end; the others stay ---
+# --- 5. removing alice: her peer goes, her sessions end; the others stay ---
 session() { # NAME NS SRC DST PORT
 	nse "$2" python3 -S "$tmp/session.py" client "$1" "$3" "$4" "$5" "$tmp/$1.client" &
 }
@@ -342,7 +446,7 @@ for k in bob br; do
 done
 probe alice 10.99.0.10 10.0.10.5 22 no
 
-# --- 5. a user added before bob: bob keeps his address, also after a restart
+# --- 6. a user added before bob: bob keeps his address, also after a restart
 cc apply "$tmp/aaron" >/dev/null && ok || bad "apply aaron failed: $(tail -3 "$tmp/fwd.log")"
 addr_of() { c show vt | grep -A1 "(user $1)" | sed -n 's/.*allowed-ips \(.*\)\/32/\1/p'; }
 [ "$(addr_of bob)" = "$bob_addr" ] && ok || bad "bob moved to $(addr_of bob)"
@@ -357,6 +461,15 @@ for _ in $(seq 40); do [ -z "$(pids_of wireguard-go)" ] && break; sleep 0.05; do
 start
 [ "$(addr_of bob)" = "$bob_addr" ] && [ "$(addr_of aaron)" = 10.99.0.3 ] && ok ||
 	bad "after a restart: bob $(addr_of bob), aaron $(addr_of aaron)"
+# offline, with the state directory's pins, the users have their live
+# addresses (the file alone would give aaron, first in it, bob's)
+for u in bob aaron; do
+	ex="$(c explain --state-dir "$state" "$tmp/aaron/vt.yaml" "vpn:$u" crm tcp/443 | head -1)"
+	[[ "$ex" == "VPN user $u ($(addr_of "$u")) -> "* ]] && ok || bad "offline $u: $ex, live $(addr_of "$u")"
+done
+mkdir -p "$tmp/nostate"
+ex="$(c explain --state-dir "$tmp/nostate" "$tmp/aaron/vt.yaml" vpn:aaron crm tcp/443 | head -1)"
+[[ "$ex" == "VPN user aaron ($bob_addr) -> "* ]] && ok || bad "without the pins: $ex"
 # the new wireguard-go has new sessions: bob's client notices the silence and
 # makes a new handshake (WireGuard: within about 15 s of unanswered data)
 for _ in $(seq 8); do nse bob nc -z -w 3 -s "$bob_addr" 10.0.10.6 443 2>/dev/null && break; done
@@ -367,7 +480,7 @@ grep -q "NFLOG group" "$tmp/fwd.log" && bad "fwd lost its logs: $(grep NFLOG "$t
 # the socket is in the child's own directory, not the one all namespaces share
 [ ! -e "/var/run/wireguard/$fwif.sock" ] && ok || bad "the socket is in the shared directory"
 
-# --- 6. the private key is nowhere; a key others may read is refused ---
+# --- 7. the private keys are nowhere; a key others may read is refused ---
 cc diff "$tmp/full" >/dev/null
 cc --json diff "$tmp/full" >/dev/null
 cc status >/dev/null
@@ -384,6 +497,12 @@ grep -q "wireguard-go -f $fwif" "$tmp/cmdlines" && ok || bad "no wireguard-go ch
 found="$(grep -rlF -e "$FWKEY" -e "$FWKEY_HEX" "$outs" "$tmp/fwd.log" "$tmp/cmdlines" "$state" \
 	--exclude="$fwif.key")"
 [ -z "$found" ] && ok || bad "the private key is in: $found"
+# the users' private keys fwctl printed: only the user has them
+hex() { python3 -c 'import base64,sys; print(base64.b64decode(sys.argv[1]).hex())' "$1"; }
+found="$(grep -rlF -e "$NEWT_PRIV" -e "$(hex "$NEWT_PRIV")" -e "$SAM_PRIV" -e "$(hex "$SAM_PRIV")" \
+	"$outs" "$tmp/fwd.log" "$tmp/cmdlines" "$state")"
+[ -n "$NEWT_PRIV" ] && [ -n "$SAM_PRIV" ] && [ -z "$found" ] && ok ||
+	bad "a user's private key is in: $found"
 grep -rqF "$FWPUB" "$outs" && ok || bad "the firewall's public key is not shown (the search above proves nothing)"
 
 stop_fwd

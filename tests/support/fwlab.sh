@@ -86,16 +86,17 @@ fwlab_down() {
 	return 0
 }
 
-# fwlab_fwd_start STATE_DIR SOCKET LOG: start fwd in the firewall namespace
-# and wait for its socket (it appears only after the boot loaded the current
-# generation). Sets FWLAB_PID. Returns 1 when fwd did not come up in 10 s.
+# fwlab_fwd_start STATE_DIR SOCKET LOG [FWD_OPTION...]: start fwd in the
+# firewall namespace and wait for its socket (it appears only after the boot
+# loaded the current generation). The options come after --l2 off, so that
+# --l2 on wins. Sets FWLAB_PID. Returns 1 when fwd did not come up in 10 s.
 fwlab_fwd_start() {
 	local i
 	rm -f "$2" # a killed daemon leaves its socket file behind
 	# `ip netns exec` execs fwd: $! is fwd itself (through a shell function
 	# it would be a subshell, and a kill would miss fwd).
 	ip netns exec "$(fwlab_ns fw)" "$FWLAB_BUILD/fwd" --state-dir "$1" --socket "$2" \
-		--group root --l2 off 2>>"$3" &
+		--group root --l2 off "${@:4}" 2>>"$3" &
 	FWLAB_PID=$!
 	for ((i = 0; i < 1000; i++)); do
 		[ -S "$2" ] && return 0
@@ -159,12 +160,19 @@ fwlab_probe() {
 }
 
 # The common start of a test on this lab (crash.sh, daemon_load.sh,
-# restart_tcp.sh): ok/bad/die counters named after the test, $tmp with the
-# daemon's $state/$sock/$log paths, a reference namespace $ref for `nft -f`,
-# cleanup of all of it on exit, ^C or timeout. It skips (77) only when
-# `ip netns add` itself fails; any later error is the test's failure.
+# restart_tcp.sh, daemon.sh, diff_rule.sh, l2_plain.sh, nft_check.sh):
+# ok/bad/die counters named after the test, $tmp with the daemon's
+# $state/$sock/$log paths, a reference namespace $ref for `nft -f`, cleanup
+# of all of it on exit, ^C or timeout (and fwlab_test_on_exit first, when the
+# test defines it). It skips (77) without root or when `ip netns add` itself
+# fails; any later error is the test's failure. fwlab_test_end prints the
+# summary and returns the test's exit status.
 fwlab_test_begin() { # fwlab_test_begin TEST_NAME
 	FWLAB_TEST="$1"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: $FWLAB_TEST: needs root for network namespaces"
+		exit 77
+	fi
 	pass=0 fail=0
 	tmp="$(mktemp -d)"
 	state="$tmp/state" sock="$tmp/fwd.sock" log="$tmp/fwd.log"
@@ -177,6 +185,7 @@ fwlab_test_begin() { # fwlab_test_begin TEST_NAME
 	fi
 }
 fwlab_test_cleanup() {
+	! declare -F fwlab_test_on_exit >/dev/null || fwlab_test_on_exit
 	fwlab_down
 	ip netns del "$ref" 2>/dev/null
 	rm -rf "$tmp"
@@ -186,8 +195,12 @@ bad() {
 	echo "$FWLAB_TEST: FAIL: $*" >&2
 	fail=$((fail + 1))
 }
+fwlab_test_end() {
+	echo "$FWLAB_TEST: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
 die() {
 	bad "$*"
-	echo "$FWLAB_TEST: $pass passed, $fail failed"
+	fwlab_test_end
 	exit 1
 }

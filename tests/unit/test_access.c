@@ -38,8 +38,9 @@ static struct fw_policy *load(const char *name, const char *text)
 	return p;
 }
 
-/* Every access of the policy, one per line, as "+ ..." lines against nothing. */
-static char *accesses(const char *text)
+/* Every access of the policy, one per line, as "+ ..." lines against
+ * nothing, is exactly want. */
+static void accesses_are(const char *text, const char *want)
 {
 	struct fw_policy *p = load("t.yaml", text);
 	struct fw_access_set *none, *set;
@@ -55,106 +56,98 @@ static char *accesses(const char *text)
 	fw_access_set_free(none);
 	fw_access_set_free(set);
 	policy_free(p);
-	return s;
+	assert_string_equal(s, want);
+	free(s);
 }
 
 static void test_names_and_services(void **state)
 {
 	(void)state;
-	char *s = accesses(HEAD "groups:\n"
-	                        "  g: [h1, h2]\n"
-	                        "  outer: [g, b]\n"
-	                        "services:\n"
-	                        "  gc: [tcp/3268-3269]\n"
-	                        "rules:\n"
-	                        "  - {id: r1, from: h1, to: h2, allow: [mssql, gc, icmp]}\n"
-	                        "  - {id: r2, from: outer, to: h3, allow: [tcp, any]}\n"
-	                        "  - {id: r3, from: 192.168.1.7, to: h3, allow: udp/53}\n"
-	                        "  - {id: r4, from: 192.168.0.0/16, to: h3, allow: udp/53}\n");
-
-	assert_string_equal(s, "+ 192.168.0.0/16 → h3 udp/53\n"
-	                       "+ 192.168.1.7 → h3 udp/53\n"
-	                       "+ b → h3 any\n"
-	                       "+ b → h3 tcp\n"
-	                       "+ h1 → h2 icmp\n"
-	                       "+ h1 → h2 tcp/1433\n"
-	                       "+ h1 → h2 tcp/3268-3269\n"
-	                       "+ h1 → h3 any\n"
-	                       "+ h1 → h3 tcp\n"
-	                       "+ h2 → h3 any\n"
-	                       "+ h2 → h3 tcp\n");
-	free(s);
+	accesses_are(HEAD "groups:\n"
+	                  "  g: [h1, h2]\n"
+	                  "  outer: [g, b]\n"
+	                  "services:\n"
+	                  "  gc: [tcp/3268-3269]\n"
+	                  "rules:\n"
+	                  "  - {id: r1, from: h1, to: h2, allow: [mssql, gc, icmp]}\n"
+	                  "  - {id: r2, from: outer, to: h3, allow: [tcp, any]}\n"
+	                  "  - {id: r3, from: 192.168.1.7, to: h3, allow: udp/53}\n"
+	                  "  - {id: r4, from: 192.168.0.0/16, to: h3, allow: udp/53}\n",
+	             "+ 192.168.0.0/16 → h3 udp/53\n"
+	             "+ 192.168.1.7 → h3 udp/53\n"
+	             "+ b → h3 any\n"
+	             "+ b → h3 tcp\n"
+	             "+ h1 → h2 icmp\n"
+	             "+ h1 → h2 tcp/1433\n"
+	             "+ h1 → h2 tcp/3268-3269\n"
+	             "+ h1 → h3 any\n"
+	             "+ h1 → h3 tcp\n"
+	             "+ h2 → h3 any\n"
+	             "+ h2 → h3 tcp\n");
 }
 
 static void test_publish_egress_management(void **state)
 {
 	(void)state;
-	char *s = accesses(HEAD "publish:\n"
-	                        "  - {id: p1, address: 203.0.113.5, allow: https, host: h3}\n"
-	                        "  - {id: p2, address: 203.0.113.5, allow: http, host: h3, "
-	                        "port: 8080, from: 198.51.100.0/24}\n"
-	                        "egress:\n"
-	                        "  - {id: e1, from: a, snat: 203.0.113.6}\n"
-	                        "  - {id: e2, from: h3, allow: [dns, ntp]}\n"
-	                        "management:\n"
-	                        "  - {id: m1, from: [h1, 198.51.100.0/28], allow: ssh}\n");
-
-	assert_string_equal(s,
-	                    "+ 198.51.100.0/24 → h3 tcp/80 (published 203.0.113.5, to port 8080)\n"
-	                    "+ 198.51.100.0/28 → firewall tcp/22\n"
-	                    "+ a → internet any (snat 203.0.113.6)\n"
-	                    "+ h1 → firewall tcp/22\n"
-	                    "+ h3 → internet tcp/53 (masquerade)\n"
-	                    "+ h3 → internet udp/53 (masquerade)\n"
-	                    "+ h3 → internet udp/123 (masquerade)\n"
-	                    "+ internet → h3 tcp/443 (published 203.0.113.5)\n");
-	free(s);
+	accesses_are(HEAD "publish:\n"
+	                  "  - {id: p1, address: 203.0.113.5, allow: https, host: h3}\n"
+	                  "  - {id: p2, address: 203.0.113.5, allow: http, host: h3, "
+	                  "port: 8080, from: 198.51.100.0/24}\n"
+	                  "egress:\n"
+	                  "  - {id: e1, from: a, snat: 203.0.113.6}\n"
+	                  "  - {id: e2, from: h3, allow: [dns, ntp]}\n"
+	                  "management:\n"
+	                  "  - {id: m1, from: [h1, 198.51.100.0/28], allow: ssh}\n",
+	             "+ 198.51.100.0/24 → h3 tcp/80 (published 203.0.113.5, to port 8080)\n"
+	             "+ 198.51.100.0/28 → firewall tcp/22\n"
+	             "+ a → internet any (snat 203.0.113.6)\n"
+	             "+ h1 → firewall tcp/22\n"
+	             "+ h3 → internet tcp/53 (masquerade)\n"
+	             "+ h3 → internet udp/53 (masquerade)\n"
+	             "+ h3 → internet udp/123 (masquerade)\n"
+	             "+ internet → h3 tcp/443 (published 203.0.113.5)\n");
 }
 
 static void test_vpn(void **state)
 {
 	(void)state;
-	char *s = accesses(HEAD "groups:\n"
-	                        "  admins: [h1, vpn:group:it]\n"
-	                        "rules:\n"
-	                        "  - {id: r1, from: admins, to: h2, allow: rdp}\n"
-	                        "  - {id: r2, from: vpn:all, to: h3, allow: dns}\n"
-	                        "  - {id: r3, from: site:branch, to: vpn:bob, allow: icmp}\n"
-	                        "vpn:\n"
-	                        "  listen_port: 51820\n"
-	                        "  pool: 10.0.99.0/24\n"
-	                        "  users:\n"
-	                        "    alice: {address: 10.0.99.10, groups: [it]}\n"
-	                        "    bob: {address: 10.0.99.11, groups: [sales]}\n"
-	                        "    carol: {address: 10.0.99.12, groups: [it, sales]}\n"
-	                        "  sites:\n"
-	                        "    branch: {networks: [10.30.0.0/16], public_key: "
-	                        "\"YhFnigbHBKSVIwZ75QZVxYKPy5zk7rIS2Np9U231cN0=\"}\n");
-
-	assert_string_equal(s, "+ h1 → h2 tcp/3389\n"
-	                       "+ h1 → h2 udp/3389\n"
-	                       "+ site:branch → vpn:bob icmp\n"
-	                       "+ vpn:alice → h2 tcp/3389\n"
-	                       "+ vpn:alice → h2 udp/3389\n"
-	                       "+ vpn:all → h3 tcp/53\n"
-	                       "+ vpn:all → h3 udp/53\n"
-	                       "+ vpn:carol → h2 tcp/3389\n"
-	                       "+ vpn:carol → h2 udp/3389\n");
-	free(s);
+	accesses_are(HEAD "groups:\n"
+	                  "  admins: [h1, vpn:group:it]\n"
+	                  "rules:\n"
+	                  "  - {id: r1, from: admins, to: h2, allow: rdp}\n"
+	                  "  - {id: r2, from: vpn:all, to: h3, allow: dns}\n"
+	                  "  - {id: r3, from: site:branch, to: vpn:bob, allow: icmp}\n"
+	                  "vpn:\n"
+	                  "  listen_port: 51820\n"
+	                  "  pool: 10.0.99.0/24\n"
+	                  "  users:\n"
+	                  "    alice: {address: 10.0.99.10, groups: [it]}\n"
+	                  "    bob: {address: 10.0.99.11, groups: [sales]}\n"
+	                  "    carol: {address: 10.0.99.12, groups: [it, sales]}\n"
+	                  "  sites:\n"
+	                  "    branch: {networks: [10.30.0.0/16], public_key: "
+	                  "\"YhFnigbHBKSVIwZ75QZVxYKPy5zk7rIS2Np9U231cN0=\"}\n",
+	             "+ h1 → h2 tcp/3389\n"
+	             "+ h1 → h2 udp/3389\n"
+	             "+ site:branch → vpn:bob icmp\n"
+	             "+ vpn:alice → h2 tcp/3389\n"
+	             "+ vpn:alice → h2 udp/3389\n"
+	             "+ vpn:all → h3 tcp/53\n"
+	             "+ vpn:all → h3 udp/53\n"
+	             "+ vpn:carol → h2 tcp/3389\n"
+	             "+ vpn:carol → h2 udp/3389\n");
 }
 
 /* Overlapping rules allow one access once. */
 static void test_duplicates_collapse(void **state)
 {
 	(void)state;
-	char *s = accesses(HEAD "groups:\n"
-	                        "  g: [h1, h1]\n"
-	                        "rules:\n"
-	                        "  - {id: r1, from: h1, to: h2, allow: ssh}\n"
-	                        "  - {id: r2, from: g, to: h2, allow: [tcp/22, ssh]}\n");
-
-	assert_string_equal(s, "+ h1 → h2 tcp/22\n");
-	free(s);
+	accesses_are(HEAD "groups:\n"
+	                  "  g: [h1, h1]\n"
+	                  "rules:\n"
+	                  "  - {id: r1, from: h1, to: h2, allow: ssh}\n"
+	                  "  - {id: r2, from: g, to: h2, allow: [tcp/22, ssh]}\n",
+	             "+ h1 → h2 tcp/22\n");
 }
 
 static char *diff_text(const char *name_a, const char *a, const char *name_b, const char *b,

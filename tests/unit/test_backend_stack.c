@@ -98,87 +98,62 @@ static void test_order(void **state)
 	fw_diags_free(&d);
 }
 
-/* l2 refuses B: nft goes back to A, vpn is never asked. */
-static void test_l2_fails(void **state)
+/* An apply that a layer refuses: old (NULL: the first apply) to plan_b,
+ * the layers' "kernels" holding old. */
+struct refusal {
+	const struct fw_plan *old;
+	int l2_fail, vpn_fail; /* refuse plan_b */
+	int nft_back_fail;     /* refuse to go back to plan_a */
+	int ret;               /* backend_stack_apply's answer */
+	const char *journal, *diags;
+	const struct fw_plan *nft_holds; /* afterwards */
+};
+
+static void test_refused(void **state)
 {
+	const struct refusal *c = *state;
 	struct fw_diags d = {0};
 	struct world w;
 	char *text;
 
-	(void)state;
 	build(&w);
-	w.nft.holds = w.l2.holds = &plan_a;
-	w.l2.fail = -EOPNOTSUPP;
+	w.nft.holds = w.l2.holds = w.vpn.holds = c->old;
+	w.l2.fail = c->l2_fail;
 	w.l2.fail_plan = &plan_b;
-	assert_int_equal(backend_stack_apply(&w.s, &plan_a, &plan_b, &d), -EOPNOTSUPP);
-	assert_string_equal(journal, "nft:A>B l2:A>B nft:B>A ");
-	assert_ptr_equal(w.nft.holds, &plan_a);
-	text = tu_diags_text(&d);
-	assert_string_equal(text, "fwd: error: l2: refused\n");
-	free(text);
-	fw_diags_free(&d);
-}
-
-/* The last layer fails: the two before go back, the last applied first. */
-static void test_vpn_fails(void **state)
-{
-	struct fw_diags d = {0};
-	struct world w;
-
-	(void)state;
-	build(&w);
-	w.vpn.fail = -EIO;
+	w.vpn.fail = c->vpn_fail;
 	w.vpn.fail_plan = &plan_b;
-	assert_int_equal(backend_stack_apply(&w.s, &plan_a, &plan_b, &d), -EIO);
-	assert_string_equal(journal, "nft:A>B l2:A>B vpn:A>B l2:B>A nft:B>A ");
-	fw_diags_free(&d);
-}
-
-/* Going back fails too: said, and the first error is what is returned. */
-static void test_way_back_fails(void **state)
-{
-	struct fw_diags d = {0};
-	struct world w;
-	char *text;
-
-	(void)state;
-	build(&w);
-	w.l2.fail = -EOPNOTSUPP;
-	w.l2.fail_plan = &plan_b;
-	w.nft.fail = -ENOBUFS;
+	w.nft.fail = c->nft_back_fail;
 	w.nft.fail_plan = &plan_a;
-	assert_int_equal(backend_stack_apply(&w.s, &plan_a, &plan_b, &d), -EOPNOTSUPP);
+	assert_int_equal(backend_stack_apply(&w.s, c->old, &plan_b, &d), c->ret);
+	assert_string_equal(journal, c->journal);
+	assert_ptr_equal(w.nft.holds, c->nft_holds);
 	text = tu_diags_text(&d);
-	assert_string_equal(text,
-	                    "fwd: error: l2: refused\n"
-	                    "fwd: error: nft: refused\n"
-	                    "fwd: error: nft: the previous policy could not be put back after "
-	                    "the failure above: No buffer space available\n");
+	assert_string_equal(text, c->diags);
 	free(text);
 	fw_diags_free(&d);
 }
 
-/* The first apply (or the boot): nothing to go back to, nft keeps B. */
-static void test_no_old(void **state)
-{
-	struct fw_diags d = {0};
-	struct world w;
-	char *text;
-
-	(void)state;
-	build(&w);
-	w.l2.fail = -EOPNOTSUPP;
-	w.l2.fail_plan = &plan_b;
-	assert_int_equal(backend_stack_apply(&w.s, NULL, &plan_b, &d), -EOPNOTSUPP);
-	assert_string_equal(journal, "nft:->B l2:->B ");
-	assert_ptr_equal(w.nft.holds, &plan_b);
-	text = tu_diags_text(&d);
-	assert_string_equal(text, "fwd: error: l2: refused\n"
-	                          "fwd: warning: l2 failed with no previous policy to go back to: "
-	                          "what nft applied stays\n");
-	free(text);
-	fw_diags_free(&d);
-}
+static const struct refusal refusals[] = {
+    /* l2 refuses B: nft goes back to A, vpn is never asked. */
+    {&plan_a, -EOPNOTSUPP, 0, 0, -EOPNOTSUPP, "nft:A>B l2:A>B nft:B>A ",
+     "fwd: error: l2: refused\n", &plan_a},
+    /* The last layer fails: the two before go back, the last applied first. */
+    {&plan_a, 0, -EIO, 0, -EIO, "nft:A>B l2:A>B vpn:A>B l2:B>A nft:B>A ",
+     "fwd: error: vpn: refused\n", &plan_a},
+    /* Going back fails too: said, and the first error is what is returned. */
+    {&plan_a, -EOPNOTSUPP, 0, -ENOBUFS, -EOPNOTSUPP, "nft:A>B l2:A>B nft:B>A ",
+     "fwd: error: l2: refused\n"
+     "fwd: error: nft: refused\n"
+     "fwd: error: nft: the previous policy could not be put back after "
+     "the failure above: No buffer space available\n",
+     &plan_b},
+    /* The first apply (or the boot): nothing to go back to, nft keeps B. */
+    {NULL, -EOPNOTSUPP, 0, 0, -EOPNOTSUPP, "nft:->B l2:->B ",
+     "fwd: error: l2: refused\n"
+     "fwd: warning: l2 failed with no previous policy to go back to: "
+     "what nft applied stays\n",
+     &plan_b},
+};
 
 static void test_check(void **state)
 {
@@ -226,9 +201,12 @@ static void test_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_order),     cmocka_unit_test(test_l2_fails),
-	    cmocka_unit_test(test_vpn_fails), cmocka_unit_test(test_way_back_fails),
-	    cmocka_unit_test(test_no_old),    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_order),
+	    {"test_l2_fails", test_refused, NULL, NULL, (void *)&refusals[0]},
+	    {"test_vpn_fails", test_refused, NULL, NULL, (void *)&refusals[1]},
+	    {"test_way_back_fails", test_refused, NULL, NULL, (void *)&refusals[2]},
+	    {"test_no_old", test_refused, NULL, NULL, (void *)&refusals[3]},
+	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_full),
 	};
 

@@ -17,6 +17,7 @@
 #include "fwd/handlers.h"
 #include "fwd/plan.h"
 #include "fwd/policy.h"
+#include "testutil.h"
 
 static const char tenant_t[] = "tenant: {name: t, id: 7}\n"
                                "uplink: {interface: eth0, addresses: [203.0.113.5]}\n"
@@ -212,16 +213,6 @@ static void test_report(void **state)
 
 /* --- the `counters` command through the daemon's handler --- */
 
-static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
-                      struct fw_diags *d)
-{
-	(void)ctx;
-	(void)old;
-	(void)plan;
-	(void)d;
-	return 0;
-}
-
 /* What the fake kernel was asked, and what it answers. */
 struct fake_kernel {
 	const struct fw_plan *plan;
@@ -252,21 +243,10 @@ static int fake_read(void *ctx, const struct fw_plan *plan, const char *tenant,
 	return 0;
 }
 
-static json_t *call(struct fw_daemon *dm, const char *line)
+/* A request as a reader: reading needs no rights. */
+static json_t *call(struct tu_daemon *t, const char *line)
 {
-	struct ctl_peer peer = {.pid = 1, .uid = 4242, .gid = 4242}; /* reading needs no rights */
-	struct fwp_request req;
-	char err[256], *out;
-	json_t *resp;
-
-	assert_int_equal(fwp_request_parse(line, strlen(line), &req, err, sizeof(err)), 0);
-	out = fw_daemon_handle(dm, &peer, &req);
-	fwp_request_free(&req);
-	assert_non_null(out);
-	resp = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(resp);
-	return resp;
+	return tu_daemon_call(t, 4242, line);
 }
 
 static const char *error_of(json_t *r, const char *key)
@@ -276,40 +256,38 @@ static const char *error_of(json_t *r, const char *key)
 
 static void test_handler(void **state)
 {
-	static const struct fw_backend be = {.apply = fake_apply};
 	struct fw_policy_source src[] = {
 	    {"t.yaml", tenant_t, sizeof(tenant_t) - 1},
 	    {"u.yaml", tenant_u, sizeof(tenant_u) - 1},
 	};
 	struct fw_state_meta who = {.who = "root", .source = "test"};
 	struct fake_kernel k = {0};
-	struct fw_daemon dm = {.group = (gid_t)-1};
+	struct tu_daemon t = {0};
+	struct fw_daemon *dm;
 	struct fw_diags d = {0};
-	char dir[] = "/tmp/fwd-counters-test-XXXXXX", cmd[64];
 	uint64_t gen;
 	json_t *r, *rows;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(fw_state_open(dir, &dm.state), 0);
-	assert_int_equal(fw_engine_new(dm.state, &be, &dm.engine), 0);
+	assert_int_equal(tu_daemon_open(&t), 0);
+	dm = t.dm;
 
-	r = call(&dm, "{\"version\":1,\"command\":\"counters\"}");
+	r = call(&t, "{\"version\":1,\"command\":\"counters\"}");
 	assert_string_equal(error_of(r, "message"), "no policy is live yet");
 	json_decref(r);
 
-	assert_int_equal(fw_engine_apply(dm.engine, src, 2, &who, 0, &d, &gen), 0);
-	r = call(&dm, "{\"version\":1,\"command\":\"counters\"}");
+	assert_int_equal(fw_engine_apply(dm->engine, src, 2, &who, 0, &d, &gen), 0);
+	r = call(&t, "{\"version\":1,\"command\":\"counters\"}");
 	assert_string_equal(error_of(r, "message"), "this daemon reads no counters");
 	json_decref(r);
 
-	dm.counters = fake_read;
-	dm.counters_ctx = &k;
-	r = call(&dm, "{\"version\":1,\"id\":3,\"command\":\"counters\",\"args\":{\"tenant\":"
-	              "\"t\"}}");
+	dm->counters = fake_read;
+	dm->counters_ctx = &k;
+	r = call(&t, "{\"version\":1,\"id\":3,\"command\":\"counters\",\"args\":{\"tenant\":"
+	             "\"t\"}}");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(k.calls, 1);
-	assert_ptr_equal(k.plan, fw_engine_plan(dm.engine));
+	assert_ptr_equal(k.plan, fw_engine_plan(dm->engine));
 	assert_string_equal(k.tenant, "t");
 	rows = json_object_get(json_object_get(r, "result"), "counters");
 	assert_int_equal(json_array_size(rows), 10); /* 5 items, 5 default drops */
@@ -321,20 +299,20 @@ static void test_handler(void **state)
 	                 2);
 	json_decref(r);
 
-	r = call(&dm, "{\"version\":1,\"command\":\"counters\"}"); /* every tenant */
+	r = call(&t, "{\"version\":1,\"command\":\"counters\"}"); /* every tenant */
 	assert_string_equal(k.tenant, "");
 	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "counters")),
 	                 14);
 	json_decref(r);
 
-	r = call(&dm, "{\"version\":1,\"command\":\"counters\",\"args\":{\"tenant\":\"v\"}}");
+	r = call(&t, "{\"version\":1,\"command\":\"counters\",\"args\":{\"tenant\":\"v\"}}");
 	assert_string_equal(error_of(r, "code"), "ENOENT");
 	assert_string_equal(error_of(r, "message"), "no such tenant");
 	json_decref(r);
 	assert_int_equal(k.calls, 2); /* an unknown tenant never reaches the kernel */
 
 	k.fail = -ENOENT;
-	r = call(&dm, "{\"version\":1,\"command\":\"counters\"}");
+	r = call(&t, "{\"version\":1,\"command\":\"counters\"}");
 	assert_string_equal(error_of(r, "code"), "ENOENT");
 	assert_string_equal(error_of(r, "message"),
 	                    "counters: nft: counters of set inet fwd_t a.b.4p: No such file or "
@@ -342,10 +320,7 @@ static void test_handler(void **state)
 	json_decref(r);
 
 	fw_diags_free(&d);
-	fw_engine_free(dm.engine);
-	fw_state_close(dm.state);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_daemon_close(&t), 0);
 }
 
 /* The request is validated before anything runs. */

@@ -69,25 +69,48 @@ static void del_fails(const char *text, const char *id, int code, const char *ms
 	assert_string_equal(out, "untouched");
 }
 
-/* Rules separated by blank lines, comments between them. */
-static const char spaced[] = "tenant: {name: t, id: 1}   # the tenant\n"
-                             "rules:\n"
-                             "  # --- servers ---\n"
-                             "  - id: a\n"
-                             "    from: x      # why\n"
-                             "    to: y\n"
-                             "    allow: ssh\n"
-                             "\n"
-                             "  # --- office ---\n"
-                             "  - id: b\n"
-                             "    from: x\n"
-                             "    to: z\n"
-                             "    allow: [http, https]\n"
-                             "    comment: \"two\n"
-                             "      lines\"\n"
-                             "\n"
-                             "# published\n"
-                             "publish: []\n";
+/* Rules separated by blank lines, comments between them; in parts, as the
+ * expected results below are these parts with an edit between them. */
+#define SP_HEAD                                                                                    \
+	"tenant: {name: t, id: 1}   # the tenant\n"                                                \
+	"rules:\n"                                                                                 \
+	"  # --- servers ---\n"
+#define SP_A                                                                                       \
+	"  - id: a\n"                                                                              \
+	"    from: x      # why\n"                                                                 \
+	"    to: y\n"                                                                              \
+	"    allow: ssh\n"                                                                         \
+	"\n"
+#define SP_OFFICE "  # --- office ---\n"
+#define SP_B                                                                                       \
+	"  - id: b\n"                                                                              \
+	"    from: x\n"                                                                            \
+	"    to: z\n"                                                                              \
+	"    allow: [http, https]\n"                                                               \
+	"    comment: \"two\n"                                                                     \
+	"      lines\"\n"
+#define SP_TAIL                                                                                    \
+	"\n"                                                                                       \
+	"# published\n"                                                                            \
+	"publish: []\n"
+static const char spaced[] = SP_HEAD SP_A SP_OFFICE SP_B SP_TAIL;
+
+/* The rule spec("r") adds, at the indentation of most files. */
+#define RULE_R                                                                                     \
+	"  - id: r\n"                                                                              \
+	"    from: app\n"                                                                          \
+	"    to: sql\n"                                                                            \
+	"    allow: mssql\n"
+
+/* add() of spec("r") to text gives exactly want. */
+static void add_r_is(const char *text, const char *want)
+{
+	struct fw_rule_spec s = spec("r");
+	char *out = add(text, &s);
+
+	assert_string_equal(out, want);
+	free(out);
+}
 
 static void test_add_last_spaced(void **state)
 {
@@ -97,31 +120,13 @@ static void test_add_last_spaced(void **state)
 	s.log = true;
 	s.comment = "TCP 1433";
 	char *out = add(spaced, &s);
-	assert_string_equal(out, "tenant: {name: t, id: 1}   # the tenant\n"
-	                         "rules:\n"
-	                         "  # --- servers ---\n"
-	                         "  - id: a\n"
-	                         "    from: x      # why\n"
-	                         "    to: y\n"
-	                         "    allow: ssh\n"
-	                         "\n"
-	                         "  # --- office ---\n"
-	                         "  - id: b\n"
-	                         "    from: x\n"
-	                         "    to: z\n"
-	                         "    allow: [http, https]\n"
-	                         "    comment: \"two\n"
-	                         "      lines\"\n"
-	                         "\n"
-	                         "  - id: app-to-sql\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n"
-	                         "    log: true\n"
-	                         "    comment: \"TCP 1433\"\n"
-	                         "\n"
-	                         "# published\n"
-	                         "publish: []\n");
+	assert_string_equal(out, SP_HEAD SP_A SP_OFFICE SP_B "\n"
+	                                                     "  - id: app-to-sql\n"
+	                                                     "    from: app\n"
+	                                                     "    to: sql\n"
+	                                                     "    allow: mssql\n"
+	                                                     "    log: true\n"
+	                                                     "    comment: \"TCP 1433\"\n" SP_TAIL);
 	/* and out again: byte for byte the file it was */
 	char *back = del(out, "app-to-sql");
 	assert_string_equal(back, spaced);
@@ -182,38 +187,33 @@ static void test_add_spaced_before(void **state)
 
 static void test_add_empty_or_missing(void **state)
 {
-	struct fw_rule_spec s = spec("r");
-	char *out;
 	(void)state;
-
-	out = add("tenant: {name: t, id: 1}\nrules: []   # none yet\negress: []\n", &s);
-	assert_string_equal(out, "tenant: {name: t, id: 1}\n"
-	                         "rules:   # none yet\n"
-	                         "  - id: r\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n"
-	                         "egress: []\n");
-	free(out);
-	out = add("rules:\negress: []\n", &s);
-	assert_string_equal(out, "rules:\n"
-	                         "  - id: r\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n"
-	                         "egress: []\n");
-	free(out);
+	add_r_is("tenant: {name: t, id: 1}\nrules: []   # none yet\negress: []\n",
+	         "tenant: {name: t, id: 1}\n"
+	         "rules:   # none yet\n" RULE_R "egress: []\n");
+	add_r_is("rules:\negress: []\n", "rules:\n" RULE_R "egress: []\n");
 	/* no section at all, and no line break at the end */
-	out = add("tenant: {name: t, id: 1}", &s);
-	assert_string_equal(out, "tenant: {name: t, id: 1}\n"
-	                         "\n"
-	                         "rules:\n"
-	                         "  - id: r\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n");
-	free(out);
+	add_r_is("tenant: {name: t, id: 1}", "tenant: {name: t, id: 1}\n"
+	                                     "\n"
+	                                     "rules:\n" RULE_R);
 }
+
+/* Two rules ending in strings over several lines, and what follows them. */
+#define MULTI_A                                                                                    \
+	"  - id: a\n"                                                                              \
+	"    comment: \"one\n"                                                                     \
+	"# not a comment\n"                                                                        \
+	"\n"                                                                                       \
+	"      two\"\n"
+#define MULTI_B                                                                                    \
+	"  - id: b\n"                                                                              \
+	"    comment: |\n"                                                                         \
+	"      line\n"                                                                             \
+	"      # text, not a comment\n"
+#define MULTI_TAIL                                                                                 \
+	"\n"                                                                                       \
+	"# next\n"                                                                                 \
+	"egress: []\n"
 
 /* Odd files: the editor follows YAML's idea of lines and columns, or refuses. */
 static void test_odd_files(void **state)
@@ -223,66 +223,23 @@ static void test_odd_files(void **state)
 	(void)state;
 
 	/* a byte order mark does not count in columns */
-	out = add("\xef\xbb\xbfrules: []\n", &s);
-	assert_string_equal(out, "\xef\xbb\xbfrules:\n"
-	                         "  - id: r\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n");
-	free(out);
+	add_r_is("\xef\xbb\xbfrules: []\n", "\xef\xbb\xbfrules:\n" RULE_R);
 	/* a document indented as a whole gets its new section indented too */
-	out = add("  tenant: {name: t, id: 1}\n", &s);
-	assert_string_equal(out, "  tenant: {name: t, id: 1}\n"
-	                         "\n"
-	                         "  rules:\n"
-	                         "    - id: r\n"
-	                         "      from: app\n"
-	                         "      to: sql\n"
-	                         "      allow: mssql\n");
-	free(out);
+	add_r_is("  tenant: {name: t, id: 1}\n", "  tenant: {name: t, id: 1}\n"
+	                                         "\n"
+	                                         "  rules:\n"
+	                                         "    - id: r\n"
+	                                         "      from: app\n"
+	                                         "      to: sql\n"
+	                                         "      allow: mssql\n");
 	/* a rule ending in a string over several lines: the string is the
 	 * rule's, the comment after it the next section's */
-	static const char multi[] = "rules:\n"
-	                            "  - id: a\n"
-	                            "    comment: \"one\n"
-	                            "# not a comment\n"
-	                            "\n"
-	                            "      two\"\n"
-	                            "  - id: b\n"
-	                            "    comment: |\n"
-	                            "      line\n"
-	                            "      # text, not a comment\n"
-	                            "\n"
-	                            "# next\n"
-	                            "egress: []\n";
+	static const char multi[] = "rules:\n" MULTI_A MULTI_B MULTI_TAIL;
 	out = add(multi, &s);
-	assert_string_equal(out, "rules:\n"
-	                         "  - id: a\n"
-	                         "    comment: \"one\n"
-	                         "# not a comment\n"
-	                         "\n"
-	                         "      two\"\n"
-	                         "  - id: b\n"
-	                         "    comment: |\n"
-	                         "      line\n"
-	                         "      # text, not a comment\n"
-	                         "  - id: r\n"
-	                         "    from: app\n"
-	                         "    to: sql\n"
-	                         "    allow: mssql\n"
-	                         "\n"
-	                         "# next\n"
-	                         "egress: []\n");
+	assert_string_equal(out, "rules:\n" MULTI_A MULTI_B RULE_R MULTI_TAIL);
 	free(out);
 	out = del(multi, "a");
-	assert_string_equal(out, "rules:\n"
-	                         "  - id: b\n"
-	                         "    comment: |\n"
-	                         "      line\n"
-	                         "      # text, not a comment\n"
-	                         "\n"
-	                         "# next\n"
-	                         "egress: []\n");
+	assert_string_equal(out, "rules:\n" MULTI_B MULTI_TAIL);
 	free(out);
 	/* a rule that holds an anchor the file uses elsewhere stays */
 	del_fails("rules:\n  - id: a\n    from: &admins [h1, h2]\n  - id: b\n    from: *admins\n",
@@ -382,44 +339,17 @@ static void test_del(void **state)
 
 	/* the first rule: its heading comment stays, no blank line under it */
 	out = del(spaced, "a");
-	assert_string_equal(out, "tenant: {name: t, id: 1}   # the tenant\n"
-	                         "rules:\n"
-	                         "  # --- servers ---\n"
-	                         "  # --- office ---\n"
-	                         "  - id: b\n"
-	                         "    from: x\n"
-	                         "    to: z\n"
-	                         "    allow: [http, https]\n"
-	                         "    comment: \"two\n"
-	                         "      lines\"\n"
-	                         "\n"
-	                         "# published\n"
-	                         "publish: []\n");
+	assert_string_equal(out, SP_HEAD SP_OFFICE SP_B SP_TAIL);
 	free(out);
 	/* the last, with its two-line string */
 	out = del(spaced, "b");
-	assert_string_equal(out, "tenant: {name: t, id: 1}   # the tenant\n"
-	                         "rules:\n"
-	                         "  # --- servers ---\n"
-	                         "  - id: a\n"
-	                         "    from: x      # why\n"
-	                         "    to: y\n"
-	                         "    allow: ssh\n"
-	                         "\n"
-	                         "  # --- office ---\n"
-	                         "\n"
-	                         "# published\n"
-	                         "publish: []\n");
+	assert_string_equal(out, SP_HEAD SP_A SP_OFFICE SP_TAIL);
 	/* and the only one left: the section stays a list */
 	char *out2 = del(out, "a");
 	assert_string_equal(out2, "tenant: {name: t, id: 1}   # the tenant\n"
 	                          "rules: []\n"
 	                          "  # --- servers ---\n"
-	                          "\n"
-	                          "  # --- office ---\n"
-	                          "\n"
-	                          "# published\n"
-	                          "publish: []\n");
+	                          "\n" SP_OFFICE SP_TAIL);
 	free(out2);
 	free(out);
 	/* Windows line breaks stay Windows line breaks */

@@ -18,23 +18,30 @@
 #define K1 "Js7MhckIztulSbaDc5U0Oc3zJo8HhX9mE1vUwoqAhoQ="
 #define K2 "ke/YWuJ8AvA4KrN+uLLTitKxnp8eitTLppT/a5yho6U="
 
-static const char base[] = "tenant: {name: roam, id: 4}\n"
-                           "uplink: {interface: eth0, addresses: [203.0.113.40]}\n"
-                           "zones:\n"
-                           "  servers: {vlan: 410, subnet: 10.41.10.0/24}\n"
-                           "\n"
-                           "vpn:\n"
-                           "  listen_port: 51840   # unique\n"
-                           "  pool: 10.41.99.0/24\n"
-                           "  users:\n"
-                           "    # IT\n"
-                           "    carol:\n"
-                           "      address: 10.41.99.10   # her laptop\n"
-                           "      public_key: \"" K1 "\"\n"
-                           "      groups: [it]\n"
-                           "\n"
-                           "# what this tenant promises\n"
-                           "expect: []\n";
+/* The tenant file, in parts: the expected results below are these parts
+ * with what an edit adds or removes between them. */
+#define HEAD                                                                                       \
+	"tenant: {name: roam, id: 4}\n"                                                            \
+	"uplink: {interface: eth0, addresses: [203.0.113.40]}\n"                                   \
+	"zones:\n"                                                                                 \
+	"  servers: {vlan: 410, subnet: 10.41.10.0/24}\n"                                          \
+	"\n"                                                                                       \
+	"vpn:\n"                                                                                   \
+	"  listen_port: 51840   # unique\n"                                                        \
+	"  pool: 10.41.99.0/24\n"                                                                  \
+	"  users:\n"                                                                               \
+	"    # IT\n"
+#define CAROL                                                                                      \
+	"    carol:\n"                                                                             \
+	"      address: 10.41.99.10   # her laptop\n"                                              \
+	"      public_key: \"" K1 "\"\n"                                                           \
+	"      groups: [it]\n"
+#define TAIL                                                                                       \
+	"\n"                                                                                       \
+	"# what this tenant promises\n"                                                            \
+	"expect: []\n"
+
+static const char base[] = HEAD CAROL TAIL;
 
 static const char *const sales[] = {"sales", "crm-users"};
 static const char *const nets[] = {"10.50.0.0/16", "fd50::/48"};
@@ -98,27 +105,10 @@ static void test_user_add_after_last(void **state)
 	    .name = "dave", .public_key = K2, .groups = sales, .n_groups = 2};
 	char *out = user_add(base, &u);
 
-	assert_string_equal(out, "tenant: {name: roam, id: 4}\n"
-	                         "uplink: {interface: eth0, addresses: [203.0.113.40]}\n"
-	                         "zones:\n"
-	                         "  servers: {vlan: 410, subnet: 10.41.10.0/24}\n"
-	                         "\n"
-	                         "vpn:\n"
-	                         "  listen_port: 51840   # unique\n"
-	                         "  pool: 10.41.99.0/24\n"
-	                         "  users:\n"
-	                         "    # IT\n"
-	                         "    carol:\n"
-	                         "      address: 10.41.99.10   # her laptop\n"
-	                         "      public_key: \"" K1 "\"\n"
-	                         "      groups: [it]\n"
-	                         "    dave:\n"
-	                         "      address: auto\n"
-	                         "      public_key: \"" K2 "\"\n"
-	                         "      groups: [sales, crm-users]\n"
-	                         "\n"
-	                         "# what this tenant promises\n"
-	                         "expect: []\n");
+	assert_string_equal(out, HEAD CAROL "    dave:\n"
+	                                    "      address: auto\n"
+	                                    "      public_key: \"" K2 "\"\n"
+	                                    "      groups: [sales, crm-users]\n" TAIL);
 	loads(out);
 	/* and out again: the original, byte for byte */
 	char *back = user_del(out, "dave");
@@ -190,22 +180,9 @@ static void test_user_del_middle_keeps_comments(void **state)
 	char *two = user_add(base, &u);
 	char *out = user_del(two, "carol");
 
-	assert_string_equal(out, "tenant: {name: roam, id: 4}\n"
-	                         "uplink: {interface: eth0, addresses: [203.0.113.40]}\n"
-	                         "zones:\n"
-	                         "  servers: {vlan: 410, subnet: 10.41.10.0/24}\n"
-	                         "\n"
-	                         "vpn:\n"
-	                         "  listen_port: 51840   # unique\n"
-	                         "  pool: 10.41.99.0/24\n"
-	                         "  users:\n"
-	                         "    # IT\n"
-	                         "    dave:\n"
-	                         "      address: auto\n"
-	                         "      public_key: \"" K2 "\"\n"
-	                         "\n"
-	                         "# what this tenant promises\n"
-	                         "expect: []\n");
+	assert_string_equal(out, HEAD "    dave:\n"
+	                              "      address: auto\n"
+	                              "      public_key: \"" K2 "\"\n" TAIL);
 	loads(out);
 	free(out);
 	free(two);
@@ -213,30 +190,37 @@ static void test_user_del_middle_keeps_comments(void **state)
 
 static void test_user_errors(void **state)
 {
-	(void)state;
-	struct fw_vpn_user_spec u = {.name = "carol", .public_key = K2};
+	/* user add: file (NULL: base), name, key, address; the answer */
+	static const struct {
+		const char *text, *name, *key, *address;
+		int code;
+		const char *msg;
+	} cases[] = {
+	    {NULL, "carol", K2, NULL, -EEXIST, "f.yaml:11:5: VPN user 'carol' already exists"},
+	    {NULL, "Carol", K2, NULL, -EINVAL,
+	     "VPN user name: expected a name (a lowercase letter, then up to 31 of a-z "
+	     "0-9 - _; not all/any/firewall/internet), found 'Carol'"},
+	    {NULL, "dave", "not-a-key", NULL, -EINVAL,
+	     "public key: expected a WireGuard public key (44 characters of base64), "
+	     "found 'not-a-key'"},
+	    {NULL, "dave", K2, "10.41.99.0/24", -EINVAL,
+	     "address: expected an address or auto, found '10.41.99.0/24'"},
+	    {"tenant: {name: t, id: 1}\nuplink: {interface: eth0}\n", "dave", K2, NULL, -ENOENT,
+	     "f.yaml: the tenant has no vpn: section (listen_port, pool); add it first"},
+	    {"tenant: {name: t, id: 1}\nvpn: {listen_port: 1, pool: 10.0.0.0/24}\n", "dave", K2,
+	     NULL, -EINVAL,
+	     "f.yaml:2:6: vpn: written as a flow mapping ({...}); fwctl does not edit "
+	     "it; edit the file"},
+	};
 
-	user_add_fails(base, &u, -EEXIST, "f.yaml:11:5: VPN user 'carol' already exists");
-	u.name = "Carol";
-	user_add_fails(base, &u, -EINVAL,
-	               "VPN user name: expected a name (a lowercase letter, then up to 31 of a-z "
-	               "0-9 - _; not all/any/firewall/internet), found 'Carol'");
-	u.name = "dave";
-	u.public_key = "not-a-key";
-	user_add_fails(base, &u, -EINVAL,
-	               "public key: expected a WireGuard public key (44 characters of base64), "
-	               "found 'not-a-key'");
-	u.public_key = K2;
-	u.address = "10.41.99.0/24";
-	user_add_fails(base, &u, -EINVAL,
-	               "address: expected an address or auto, found '10.41.99.0/24'");
-	u.address = NULL;
-	user_add_fails("tenant: {name: t, id: 1}\nuplink: {interface: eth0}\n", &u, -ENOENT,
-	               "f.yaml: the tenant has no vpn: section (listen_port, pool); add it first");
-	user_add_fails("tenant: {name: t, id: 1}\nvpn: {listen_port: 1, pool: 10.0.0.0/24}\n", &u,
-	               -EINVAL,
-	               "f.yaml:2:6: vpn: written as a flow mapping ({...}); fwctl does not edit "
-	               "it; edit the file");
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fw_vpn_user_spec u = {
+		    .name = cases[i].name, .public_key = cases[i].key, .address = cases[i].address};
+
+		user_add_fails(cases[i].text ? cases[i].text : base, &u, cases[i].code,
+		               cases[i].msg);
+	}
 
 	char *out = NULL, err[256];
 	size_t len;
@@ -262,29 +246,12 @@ static void test_site_add_del(void **state)
 	assert_int_equal(
 	    fw_edit_vpn_site_add("f.yaml", base, strlen(base), &s, &out, &len, err, sizeof(err)),
 	    0);
-	assert_string_equal(out, "tenant: {name: roam, id: 4}\n"
-	                         "uplink: {interface: eth0, addresses: [203.0.113.40]}\n"
-	                         "zones:\n"
-	                         "  servers: {vlan: 410, subnet: 10.41.10.0/24}\n"
-	                         "\n"
-	                         "vpn:\n"
-	                         "  listen_port: 51840   # unique\n"
-	                         "  pool: 10.41.99.0/24\n"
-	                         "  users:\n"
-	                         "    # IT\n"
-	                         "    carol:\n"
-	                         "      address: 10.41.99.10   # her laptop\n"
-	                         "      public_key: \"" K1 "\"\n"
-	                         "      groups: [it]\n"
-	                         "  sites:\n"
-	                         "    branch:\n"
-	                         "      endpoint: \"198.51.100.20:51820\"\n"
-	                         "      public_key: \"" K2 "\"\n"
-	                         "      networks: [10.50.0.0/16, fd50::/48]\n"
-	                         "      keepalive: 25\n"
-	                         "\n"
-	                         "# what this tenant promises\n"
-	                         "expect: []\n");
+	assert_string_equal(out, HEAD CAROL "  sites:\n"
+	                                    "    branch:\n"
+	                                    "      endpoint: \"198.51.100.20:51820\"\n"
+	                                    "      public_key: \"" K2 "\"\n"
+	                                    "      networks: [10.50.0.0/16, fd50::/48]\n"
+	                                    "      keepalive: 25\n" TAIL);
 	loads(out);
 	assert_int_equal(
 	    fw_edit_vpn_site_add("f.yaml", out, strlen(out), &s, &back, &len, err, sizeof(err)),

@@ -129,7 +129,20 @@ static void test_options(void **state)
 	expect_option(FW_GIT_OPT_MGMT, "nowhere",
 	              "--git-mgmt-from takes ADDRESS[,TO[:PORT]] (IPv6 with a port: [TO]:PORT), "
 	              "found 'nowhere'");
+	expect_option(FW_GIT_OPT_FETCH_TIMEOUT, "30", NULL);
+	expect_option(FW_GIT_OPT_FETCH_TIMEOUT, "0",
+	              "--git-fetch-timeout takes seconds, 1 to 3600");
+	expect_option(FW_GIT_OPT_FETCH_TIMEOUT, "3601",
+	              "--git-fetch-timeout takes seconds, 1 to 3600");
+	expect_option(FW_GIT_OPT_FETCH_MAX, "64", NULL);
+	expect_option(FW_GIT_OPT_FETCH_MAX, "1k", "--git-fetch-max-mib takes MiB, 1 to 4096");
+	expect_option(FW_GIT_OPT_FETCH_MAX, "4097", "--git-fetch-max-mib takes MiB, 1 to 4096");
 	/* the options together */
+	c.receive = "/srv/policy.git";
+	c.has_fetch_timeout = true;
+	assert_int_equal(fw_git_config_check(&c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--git-fetch-timeout and --git-fetch-max-mib are for --git-url");
+	c = (struct fw_git_config){0};
 	assert_int_equal(fw_git_config_check(&c, err, sizeof(err)), 0);
 	c.branch = "main";
 	assert_int_equal(fw_git_config_check(&c, err, sizeof(err)), -EINVAL);

@@ -373,9 +373,10 @@ static git_oid signed_commit(const char *signature, const char *sign_this)
 static int verify(git_oid c, char *why, size_t size, char *signer)
 {
 	char path[300];
+	struct fw_git_trust t = {.signers = path, .work_dir = dir};
 
 	snprintf(path, sizeof(path), "%s/signers", dir);
-	return fw_git_verify_signature(repo, &c, path, signer, 128, why, size);
+	return fw_git_verify_signature(repo, &c, &t, signer, 128, why, size);
 }
 
 static void test_signatures(void **state)
@@ -402,7 +403,8 @@ static void test_signatures(void **state)
 	c = signed_commit("-----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----",
 	                  NULL);
 	assert_int_equal(verify(c, why, sizeof(why), signer), -EPERM);
-	assert_string_equal(why, "gpg signatures are not supported; sign with ssh keys");
+	assert_string_equal(why, "signed with gpg, but only ssh keys are trusted "
+	                         "(--git-trusted-gpg-keys would trust gpg keys)");
 
 	c = signed_commit("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----",
 	                  NULL);

@@ -13,60 +13,14 @@
 #include <cmocka.h>
 
 #include "fwd/handlers.h"
+#include "testutil.h"
 
-static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
-                      struct fw_diags *d)
-{
-	(void)old;
-	(void)ctx;
-	(void)plan;
-	(void)d;
-	return 0;
-}
-
-static char dir[64];
-static struct fw_daemon dm;
-
-static int setup(void **state)
-{
-	static struct fw_backend be = {fake_apply, NULL, NULL};
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fwd-handlers-test-XXXXXX");
-	if (!mkdtemp(dir) || fw_state_open(dir, &dm.state) < 0 ||
-	    fw_engine_new(dm.state, &be, &dm.engine) < 0)
-		return -1;
-	dm.group = (gid_t)-1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	fw_engine_free(dm.engine);
-	fw_state_close(dm.state);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+static struct tu_daemon td;
 
 /* Send one request line as `uid`, return the parsed response. */
 static json_t *call(uid_t uid, const char *line)
 {
-	struct ctl_peer peer = {.pid = 1, .uid = uid, .gid = uid};
-	struct fwp_request req;
-	char err[256];
-	json_t *resp;
-
-	assert_int_equal(fwp_request_parse(line, strlen(line), &req, err, sizeof(err)), 0);
-	char *out = fw_daemon_handle(&dm, &peer, &req);
-	fwp_request_free(&req);
-	assert_non_null(out);
-	resp = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(resp);
-	return resp;
+	return tu_daemon_call(&td, uid, line);
 }
 
 static const char *err_code(json_t *r)
@@ -159,8 +113,10 @@ static void test_errors_and_access(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_apply_status_history, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_errors_and_access, setup, teardown),
+	    cmocka_unit_test_prestate_setup_teardown(test_apply_status_history, tu_daemon_setup,
+	                                             tu_daemon_teardown, &td),
+	    cmocka_unit_test_prestate_setup_teardown(test_errors_and_access, tu_daemon_setup,
+	                                             tu_daemon_teardown, &td),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,101 +14,38 @@
 #include <cmocka.h>
 
 #include "fwd/handlers.h"
+#include "testutil.h"
 
-static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
-                      struct fw_diags *d)
-{
-	(void)ctx;
-	(void)old;
-	(void)plan;
-	(void)d;
-	return 0;
-}
+static struct tu_daemon td;
 
-static char dir[64];
-static struct fw_daemon dm;
+/* The policy in parts, as rule-del leaves it without r1. */
+#define POLICY_HEAD                                                                                \
+	"tenant: {name: t, id: 1}\n"                                                               \
+	"uplink: {interface: eth0, addresses: [203.0.113.5]}\n"                                    \
+	"zones:\n"                                                                                 \
+	"  a: {vlan: 10, subnet: 10.0.10.0/24}\n"                                                  \
+	"  b: {vlan: 20, subnet: 10.0.20.0/24}\n"                                                  \
+	"hosts:\n"                                                                                 \
+	"  h1: {zone: a, address: 10.0.10.5}\n"                                                    \
+	"  h2: {zone: b, address: 10.0.20.5}\n"                                                    \
+	"rules:\n"
+#define POLICY_R2                                                                                  \
+	"  - id: r2\n"                                                                             \
+	"    from: h2\n"                                                                           \
+	"    to: h1\n"                                                                             \
+	"    allow: https\n"
 
-static const char policy[] = "tenant: {name: t, id: 1}\n"
-                             "uplink: {interface: eth0, addresses: [203.0.113.5]}\n"
-                             "zones:\n"
-                             "  a: {vlan: 10, subnet: 10.0.10.0/24}\n"
-                             "  b: {vlan: 20, subnet: 10.0.20.0/24}\n"
-                             "hosts:\n"
-                             "  h1: {zone: a, address: 10.0.10.5}\n"
-                             "  h2: {zone: b, address: 10.0.20.5}\n"
-                             "rules:\n"
-                             "  - id: r1   # ssh for the admins\n"
-                             "    from: h1\n"
-                             "    to: h2\n"
-                             "    allow: ssh\n"
-                             "\n"
-                             "  - id: r2\n"
-                             "    from: h2\n"
-                             "    to: h1\n"
-                             "    allow: https\n";
-
-/* The same without r1, as rule-del leaves it. */
-static const char without_r1[] = "tenant: {name: t, id: 1}\n"
-                                 "uplink: {interface: eth0, addresses: [203.0.113.5]}\n"
-                                 "zones:\n"
-                                 "  a: {vlan: 10, subnet: 10.0.10.0/24}\n"
-                                 "  b: {vlan: 20, subnet: 10.0.20.0/24}\n"
-                                 "hosts:\n"
-                                 "  h1: {zone: a, address: 10.0.10.5}\n"
-                                 "  h2: {zone: b, address: 10.0.20.5}\n"
-                                 "rules:\n"
-                                 "  - id: r2\n"
-                                 "    from: h2\n"
-                                 "    to: h1\n"
-                                 "    allow: https\n";
-
-static int setup(void **state)
-{
-	static const struct fw_backend be = {.apply = fake_apply};
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fwd-change-test-XXXXXX");
-	if (!mkdtemp(dir) || fw_state_open(dir, &dm.state) < 0 ||
-	    fw_engine_new(dm.state, &be, &dm.engine) < 0)
-		return -1;
-	dm.group = (gid_t)-1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	fw_engine_free(dm.engine);
-	fw_state_close(dm.state);
-	memset(&dm, 0, sizeof(dm));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+static const char policy[] = POLICY_HEAD "  - id: r1   # ssh for the admins\n"
+                                         "    from: h1\n"
+                                         "    to: h2\n"
+                                         "    allow: ssh\n"
+                                         "\n" POLICY_R2;
+static const char without_r1[] = POLICY_HEAD POLICY_R2;
 
 /* Send one request (a JSON object, stolen) as `uid`; the parsed response. */
 static json_t *call(uid_t uid, json_t *request)
 {
-	struct ctl_peer peer = {.pid = 1, .uid = uid, .gid = uid};
-	struct fwp_request req;
-	char err[256], *line, *out;
-	json_t *resp;
-
-	json_object_set_new(request, "version", json_integer(1));
-	line = json_dumps(request, JSON_COMPACT);
-	json_decref(request);
-	assert_non_null(line);
-	if (fwp_request_parse(line, strlen(line), &req, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	free(line);
-	out = fw_daemon_handle(&dm, &peer, &req);
-	fwp_request_free(&req);
-	assert_non_null(out);
-	resp = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(resp);
-	return resp;
+	return tu_daemon_call_json(&td, uid, request);
 }
 
 static json_t *files(const char *content)
@@ -222,7 +159,7 @@ static char *live_file(uint64_t gen)
 	char *text = NULL;
 	size_t len;
 
-	assert_int_equal(fw_state_read(dm.state, gen, "policy/t.yaml", &text, &len), 0);
+	assert_int_equal(fw_state_read(td.dm->state, gen, "policy/t.yaml", &text, &len), 0);
 	return text;
 }
 
@@ -386,7 +323,7 @@ static void test_history_one(void **state)
 	json_decref(r);
 	/* the audit log counts the accesses */
 	char path[128], *log;
-	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	snprintf(path, sizeof(path), "%s/audit.log", td.dir);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	log = calloc(1, 65536);
@@ -400,10 +337,14 @@ static void test_history_one(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rule_del_add, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_history_one, setup, teardown),
+	    cmocka_unit_test_prestate_setup_teardown(test_diff, tu_daemon_setup, tu_daemon_teardown,
+	                                             &td),
+	    cmocka_unit_test_prestate_setup_teardown(test_rule_del_add, tu_daemon_setup,
+	                                             tu_daemon_teardown, &td),
+	    cmocka_unit_test_prestate_setup_teardown(test_rule_errors, tu_daemon_setup,
+	                                             tu_daemon_teardown, &td),
+	    cmocka_unit_test_prestate_setup_teardown(test_history_one, tu_daemon_setup,
+	                                             tu_daemon_teardown, &td),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

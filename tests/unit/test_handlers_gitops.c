@@ -14,21 +14,11 @@
 #include <cmocka.h>
 
 #include "fwd/handlers.h"
+#include "testutil.h"
 
 #define SHA "0123456789abcdef0123456789abcdef01234567"
 
-static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
-                      struct fw_diags *d)
-{
-	(void)old;
-	(void)ctx;
-	(void)plan;
-	(void)d;
-	return 0;
-}
-
-static char dir[64];
-static struct fw_daemon dm;
+static struct tu_daemon td;
 static char last_commit[64], last_who[64];
 
 static int fake_sync(void *ctx, const char *commit, const char *who, json_t **ret, char *err,
@@ -53,45 +43,9 @@ static json_t *fake_status(void *ctx)
 
 static const struct fw_daemon_git fake_git = {fake_sync, fake_status};
 
-static int setup(void **state)
-{
-	static struct fw_backend be = {fake_apply, NULL, NULL};
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fwd-handlers-git-XXXXXX");
-	if (!mkdtemp(dir) || fw_state_open(dir, &dm.state) < 0 ||
-	    fw_engine_new(dm.state, &be, &dm.engine) < 0)
-		return -1;
-	dm.group = (gid_t)-1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	fw_engine_free(dm.engine);
-	fw_state_close(dm.state);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static json_t *call(uid_t uid, const char *line)
 {
-	struct ctl_peer peer = {.pid = 1, .uid = uid, .gid = uid};
-	struct fwp_request req;
-	char err[256], *out;
-	json_t *resp;
-
-	assert_int_equal(fwp_request_parse(line, strlen(line), &req, err, sizeof(err)), 0);
-	out = fw_daemon_handle(&dm, &peer, &req);
-	fwp_request_free(&req);
-	assert_non_null(out);
-	resp = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(resp);
-	return resp;
+	return tu_daemon_call(&td, uid, line);
 }
 
 static const char *error_message(json_t *r)
@@ -105,7 +59,7 @@ static void test_sync(void **state)
 
 	(void)state;
 	/* no repository: said so */
-	dm.git = NULL;
+	td.dm->git = NULL;
 	r = call(0, "{\"version\":1,\"command\":\"sync\"}");
 	assert_false(json_is_true(json_object_get(r, "ok")));
 	assert_string_equal(error_message(r),
@@ -115,7 +69,7 @@ static void test_sync(void **state)
 	assert_null(json_object_get(json_object_get(r, "result"), "git"));
 	json_decref(r);
 
-	dm.git = &fake_git;
+	td.dm->git = &fake_git;
 	r = call(0, "{\"version\":1,\"command\":\"sync\",\"args\":{\"commit\":\"" SHA "\"}}");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_string_equal(
@@ -143,13 +97,14 @@ static void test_sync(void **state)
 	                                      "live_commit")),
 	    SHA);
 	json_decref(r);
-	dm.git = NULL;
+	td.dm->git = NULL;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sync),
+	    cmocka_unit_test_prestate_setup_teardown(test_sync, tu_daemon_setup, tu_daemon_teardown,
+	                                             &td),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

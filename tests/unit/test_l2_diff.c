@@ -301,73 +301,100 @@ static const char acme_new[] = "br-acme: create bridge (alias fwd:acme)\n"
                                "eth1: add VLAN 110 tagged\n"
                                "eth1: add VLAN 120 tagged\n";
 
-static void test_new_tenant(void **state)
-{
+/* Each test's plan (tenant acme) and kernel model (sim_init), fresh. */
+struct fixture {
 	struct tplan t;
 	struct sim s;
+};
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	expect_steps(&s, &t.plan, acme_new);
-	l2_kstate_free(&s.k);
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	acme(&f->t);
+	sim_init(&f->s);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	l2_kstate_free(&f->s.k);
+	free(f);
+	return 0;
+}
+
+static struct fixture *fixture(void **state)
+{
+	return *state;
+}
+
+/* The diagnostics are exactly want (one per line); d is emptied. */
+static void diags_are(struct fw_diags *d, const char *want)
+{
+	char *text = tu_diags_text(d);
+
+	assert_string_equal(text, want);
+	free(text);
+	fw_diags_free(d);
+}
+
+static void test_new_tenant(void **state)
+{
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
+
+	expect_steps(s, &t->plan, acme_new);
 }
 
 static void test_add_zone(void **state)
 {
-	struct tplan t;
-	struct sim s;
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	converge(&s, &t.plan);
-	add_vlan(&t, 130, "10.10.130.1/24", false);
-	expect_steps(&s, &t.plan,
+	converge(s, &t->plan);
+	add_vlan(t, 130, "10.10.130.1/24", false);
+	expect_steps(s, &t->plan,
 	             "br-acme: add VLAN 130 tagged (bridge itself)\n"
 	             "vlan130 on br-acme: add 802.1Q device (VLAN 130)\n"
 	             "vlan130: add address 10.10.130.1/24\n"
 	             "vlan130: set up\n"
 	             "eth1: add VLAN 130 tagged\n");
-	l2_kstate_free(&s.k);
 }
 
 static void test_remove_zone(void **state)
 {
-	struct tplan t;
-	struct sim s;
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	converge(&s, &t.plan);
-	t.br.n_vlans = 1; /* servers (120) goes */
-	expect_steps(&s, &t.plan,
+	converge(s, &t->plan);
+	t->br.n_vlans = 1; /* servers (120) goes */
+	expect_steps(s, &t->plan,
 	             "br-acme: delete VLAN 120 (bridge itself)\n"
 	             "eth1: delete VLAN 120\n"
 	             "vlan120 on br-acme: delete 802.1Q device (VLAN 120)\n");
-	assert_null(l2_kstate_find(&s.k, "vlan120"));
-	assert_non_null(l2_kstate_find(&s.k, "vlan110"));
-	l2_kstate_free(&s.k);
+	assert_null(l2_kstate_find(&s->k, "vlan120"));
+	assert_non_null(l2_kstate_find(&s->k, "vlan110"));
 }
 
 /* Consecutive VLANs alike are one range on the trunk and the bridge. */
 static void test_ranges(void **state)
 {
-	struct tplan t;
-	struct sim s;
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 
-	(void)state;
-	acme(&t);
-	t.br.n_vlans = 0;
-	add_vlan(&t, 110, NULL, false);
-	add_vlan(&t, 111, NULL, false);
-	add_vlan(&t, 112, NULL, false);
-	add_vlan(&t, 120, NULL, false);
-	sim_init(&s);
-	converge(&s, &t.plan);
-	t.br.n_vlans = 1;
-	expect_steps(&s, &t.plan,
+	t->br.n_vlans = 0;
+	add_vlan(t, 110, NULL, false);
+	add_vlan(t, 111, NULL, false);
+	add_vlan(t, 112, NULL, false);
+	add_vlan(t, 120, NULL, false);
+	converge(s, &t->plan);
+	t->br.n_vlans = 1;
+	expect_steps(s, &t->plan,
 	             "br-acme: delete VLANs 111-112 (bridge itself)\n"
 	             "br-acme: delete VLAN 120 (bridge itself)\n"
 	             "eth1: delete VLANs 111-112\n"
@@ -375,56 +402,48 @@ static void test_ranges(void **state)
 	             "vlan111 on br-acme: delete 802.1Q device (VLAN 111)\n"
 	             "vlan112 on br-acme: delete 802.1Q device (VLAN 112)\n"
 	             "vlan120 on br-acme: delete 802.1Q device (VLAN 120)\n");
-	l2_kstate_free(&s.k);
 }
 
 /* Access ports: untagged in one VLAN, isolated in an isolated zone; a
  * port that moves to another zone changes its pvid. */
 static void test_access_ports(void **state)
 {
-	struct tplan t;
-	struct sim s;
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 
-	(void)state;
-	acme(&t);
-	add_port(&t, "tap-web", 110, true);
-	add_port(&t, "tap-app", 120, false);
-	sim_init(&s);
-	sim_add(&s, "tap-web", "tun", "");
-	sim_add(&s, "tap-app", "tun", "");
-	converge(&s, &t.plan);
-	assert_true(l2_kstate_find(&s.k, "tap-web")->isolated);
-	assert_int_equal(l2_kstate_find(&s.k, "tap-web")->vlans.pvid, 110);
-	t.ports[2].pvid = 110; /* tap-app moves to the dmz */
-	t.ports[2].isolated = true;
-	expect_steps(&s, &t.plan,
+	add_port(t, "tap-web", 110, true);
+	add_port(t, "tap-app", 120, false);
+	sim_add(s, "tap-web", "tun", "");
+	sim_add(s, "tap-app", "tun", "");
+	converge(s, &t->plan);
+	assert_true(l2_kstate_find(&s->k, "tap-web")->isolated);
+	assert_int_equal(l2_kstate_find(&s->k, "tap-web")->vlans.pvid, 110);
+	t->ports[2].pvid = 110; /* tap-app moves to the dmz */
+	t->ports[2].isolated = true;
+	expect_steps(s, &t->plan,
 	             "tap-app: isolated on\n"
 	             "tap-app: add VLAN 110 pvid untagged\n"
 	             "tap-app: delete VLAN 120\n");
-	l2_kstate_free(&s.k);
 }
 
 /* What somebody else changed is found and put back; only that. */
 static void test_drift(void **state)
 {
-	struct tplan t;
-	struct sim s;
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	struct l2_klink *l;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	converge(&s, &t.plan);
-	l = sim_get(&s, "vlan110");
+	converge(s, &t->plan);
+	l = sim_get(s, "vlan110");
 	l->n_addrs = 0;
 	l->sysctl[L2_SYSCTL_PROXY_ARP] = 0;
 	l->addrs[l->n_addrs++] = v4("192.0.2.1/24");
-	l = sim_get(&s, "eth1");
+	l = sim_get(s, "eth1");
 	l2_vset_del(&l->vlans, 120);
 	l->hairpin = true;
-	l = sim_get(&s, "br-acme");
+	l = sim_get(s, "br-acme");
 	l->filtering = false;
-	expect_steps(&s, &t.plan,
+	expect_steps(s, &t->plan,
 	             "br-acme: turn on VLAN filtering, no default VLAN\n"
 	             "vlan110: proxy_arp = 1\n"
 	             "vlan110: add address 10.10.110.1/24\n"
@@ -432,38 +451,34 @@ static void test_drift(void **state)
 	             "eth1: add VLAN 120 tagged\n"
 	             "vlan110: delete address 192.0.2.1/24\n");
 	/* a gateway deleted by hand is made again */
-	sim_del(&s, sim_get(&s, "vlan120"));
-	expect_steps(&s, &t.plan,
+	sim_del(s, sim_get(s, "vlan120"));
+	expect_steps(s, &t->plan,
 	             "vlan120 on br-acme: add 802.1Q device (VLAN 120)\n"
 	             "vlan120: add address 10.10.120.1/24\n"
 	             "vlan120: set up\n");
-	l2_kstate_free(&s.k);
 }
 
 /* Links fwd did not make are never in a step, whatever the plan. */
 static void test_foreign_untouched(void **state)
 {
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	static const char *foreign[] = {"br0", "eth2", "eth0.5", "tap9"};
 	struct fw_l2_plan none = {0};
 	struct fw_diags d = {0};
-	struct tplan t;
-	struct sim s;
 	struct l2_klink *l;
 	char *text;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	l = sim_add(&s, "br0", "bridge", "");
+	l = sim_add(s, "br0", "bridge", "");
 	l->filtering = true;
 	l2_vset_add(&l->vlans, 110, false, false);
-	sim_add(&s, "eth2", "", "")->master = l->ifindex;
-	l = sim_add(&s, "eth0.5", "vlan", "uplink");
+	sim_add(s, "eth2", "", "")->master = l->ifindex;
+	l = sim_add(s, "eth0.5", "vlan", "uplink");
 	l->lower = 2;
 	l->addrs[l->n_addrs++] = v4("10.10.110.1/24");
-	sim_add(&s, "tap9", "tun", "fwdx:no");
+	sim_add(s, "tap9", "tun", "fwdx:no");
 	for (int pass = 0; pass < 2; pass++) {
-		text = diff_text(&s, pass ? &none : &t.plan, true, NULL, &d);
+		text = diff_text(s, pass ? &none : &t->plan, true, NULL, &d);
 		for (size_t i = 0; i < sizeof(foreign) / sizeof(*foreign); i++) {
 			char needle[32];
 
@@ -473,135 +488,104 @@ static void test_foreign_untouched(void **state)
 		free(text);
 	}
 	/* the tenant gone: its bridge and gateways go, its trunk is released */
-	assert_null(l2_kstate_find(&s.k, "br-acme"));
-	assert_null(l2_kstate_find(&s.k, "vlan110"));
-	assert_int_equal(l2_kstate_find(&s.k, "eth1")->master, 0);
-	assert_int_equal(l2_kstate_find(&s.k, "eth2")->master,
-	                 l2_kstate_find(&s.k, "br0")->ifindex);
-	text = tu_diags_text(&d);
-	assert_string_equal(text, "");
-	free(text);
-	fw_diags_free(&d);
-	l2_kstate_free(&s.k);
+	assert_null(l2_kstate_find(&s->k, "br-acme"));
+	assert_null(l2_kstate_find(&s->k, "vlan110"));
+	assert_int_equal(l2_kstate_find(&s->k, "eth1")->master, 0);
+	assert_int_equal(l2_kstate_find(&s->k, "eth2")->master,
+	                 l2_kstate_find(&s->k, "br0")->ifindex);
+	diags_are(&d, "");
 }
 
 static void test_tenant_removed(void **state)
 {
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	struct fw_l2_plan none = {0};
-	struct tplan t;
-	struct sim s;
 
-	(void)state;
-	acme(&t);
-	add_port(&t, "tap-web", 110, true);
-	sim_init(&s);
-	sim_add(&s, "tap-web", "tun", "");
-	converge(&s, &t.plan);
-	expect_steps(&s, &none,
+	add_port(t, "tap-web", 110, true);
+	sim_add(s, "tap-web", "tun", "");
+	converge(s, &t->plan);
+	expect_steps(s, &none,
 	             "eth1: release from br-acme\n"
 	             "tap-web: release from br-acme\n"
 	             "vlan110 on br-acme: delete 802.1Q device (VLAN 110)\n"
 	             "vlan120 on br-acme: delete 802.1Q device (VLAN 120)\n"
 	             "br-acme: delete bridge\n");
-	l2_kstate_free(&s.k);
 }
 
 /* A planned name held by a link fwd did not make: refused, no steps. */
 static void test_name_taken(void **state)
 {
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	struct l2_steps st = {.n = 7};
 	struct fw_diags d = {0};
-	struct tplan t;
-	struct sim s;
-	char *text;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	sim_add(&s, "vlan110", "vlan", "");
-	assert_int_equal(l2_diff(&s.k, &t.plan, &st, &d), -EEXIST);
+	sim_add(s, "vlan110", "vlan", "");
+	assert_int_equal(l2_diff(&s->k, &t->plan, &st, &d), -EEXIST);
 	assert_int_equal(st.n, 7); /* untouched */
-	text = tu_diags_text(&d);
-	assert_string_equal(text,
-	                    "fwd: error: l2: vlan110: gateway: a link of that name exists that fwd "
-	                    "did not create (alias \"\", not \"fwd:acme\"): not touched\n");
-	free(text);
-	fw_diags_free(&d);
-	l2_kstate_free(&s.k);
+	diags_are(&d, "fwd: error: l2: vlan110: gateway: a link of that name exists that fwd "
+	              "did not create (alias \"\", not \"fwd:acme\"): not touched\n");
 }
 
 static void test_trunk_taken(void **state)
 {
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	struct l2_steps st = {0};
 	struct fw_diags d = {0};
-	struct tplan t;
-	struct sim s;
-	char *text;
 
-	(void)state;
-	acme(&t);
-	sim_init(&s);
-	sim_get(&s, "eth1")->master = sim_add(&s, "br0", "bridge", "")->ifindex;
-	assert_int_equal(l2_diff(&s.k, &t.plan, &st, &d), -EBUSY);
-	text = tu_diags_text(&d);
-	assert_string_equal(text,
-	                    "fwd: error: l2: eth1: trunk of br-acme: already a port of br0, which "
-	                    "fwd did not create: not taken over\n");
-	free(text);
-	fw_diags_free(&d);
-	l2_kstate_free(&s.k);
+	sim_get(s, "eth1")->master = sim_add(s, "br0", "bridge", "")->ifindex;
+	assert_int_equal(l2_diff(&s->k, &t->plan, &st, &d), -EBUSY);
+	diags_are(&d, "fwd: error: l2: eth1: trunk of br-acme: already a port of br0, which "
+	              "fwd did not create: not taken over\n");
 }
 
 /* A port that is not there yet: a warning, the rest is done. */
 static void test_port_missing(void **state)
 {
+	struct tplan *t = &fixture(state)->t;
+	struct sim *s = &fixture(state)->s;
 	struct fw_diags d = {0};
-	struct tplan t;
-	struct sim s;
 	char *text;
 
-	(void)state;
-	acme(&t);
-	add_port(&t, "tap-web", 110, true);
-	sim_init(&s);
-	text = diff_text(&s, &t.plan, true, NULL, &d);
+	add_port(t, "tap-web", 110, true);
+	text = diff_text(s, &t->plan, true, NULL, &d);
 	assert_string_equal(text, acme_new);
 	free(text);
-	text = tu_diags_text(&d);
-	assert_string_equal(text,
-	                    "fwd: warning: l2: tap-web: access port of br-acme: no such interface "
-	                    "(it is configured when it appears)\n");
-	free(text);
-	fw_diags_free(&d);
-	sim_add(&s, "tap-web", "tun", "");
-	expect_steps(&s, &t.plan,
+	diags_are(&d, "fwd: warning: l2: tap-web: access port of br-acme: no such interface "
+	              "(it is configured when it appears)\n");
+	sim_add(s, "tap-web", "tun", "");
+	expect_steps(s, &t->plan,
 	             "tap-web: add as a port of br-acme\n"
 	             "tap-web: isolated on\n"
 	             "tap-web: add VLAN 110 pvid untagged\n");
-	l2_kstate_free(&s.k);
 }
 
 /* A plan without an L2 part needs nothing, whatever the kernel lacks. */
 static void test_no_l2(void **state)
 {
+	struct sim *s = &fixture(state)->s;
 	struct fw_l2_plan none = {0};
-	struct sim s;
 
-	(void)state;
-	sim_init(&s);
-	expect_steps(&s, &none, "");
-	l2_kstate_free(&s.k);
+	expect_steps(s, &none, "");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_tenant),        cmocka_unit_test(test_add_zone),
-	    cmocka_unit_test(test_remove_zone),       cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_access_ports),      cmocka_unit_test(test_drift),
-	    cmocka_unit_test(test_foreign_untouched), cmocka_unit_test(test_tenant_removed),
-	    cmocka_unit_test(test_name_taken),        cmocka_unit_test(test_trunk_taken),
-	    cmocka_unit_test(test_port_missing),      cmocka_unit_test(test_no_l2),
+	    cmocka_unit_test_setup_teardown(test_new_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_access_ports, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_drift, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tenant_removed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_name_taken, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trunk_taken, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_l2, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

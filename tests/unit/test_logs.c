@@ -264,57 +264,45 @@ static void test_ring(void **state)
 }
 
 /* The handler: validation against the live policy, records, follow. */
-static int fake_apply(void *ctx, const struct fw_plan *old, const struct fw_plan *plan,
-                      struct fw_diags *d)
-{
-	(void)old;
-	(void)ctx;
-	(void)plan;
-	(void)d;
-	return 0;
-}
-
 static void test_handler(void **state)
 {
-	static struct fw_backend be = {fake_apply, NULL, NULL};
-	struct fw_daemon dm = {.group = (gid_t)-1};
+	struct tu_daemon t = {0};
+	struct fw_daemon *dm;
 	struct ctl_peer peer = {.uid = 0};
-	char dir[64], *yaml, *out, cmd[128];
+	char *yaml, *out, path[512];
 	size_t len;
 	struct fw_diags d = {0};
 	uint64_t gen;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fwd-logs-test-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(fw_state_open(dir, &dm.state), 0);
-	assert_int_equal(fw_engine_new(dm.state, &be, &dm.engine), 0);
-	snprintf(cmd, sizeof(cmd), "%s/templates/windows-stack.yaml", tu_source_dir());
-	yaml = tu_read_file(cmd, &len);
+	assert_int_equal(tu_daemon_open(&t), 0);
+	dm = t.dm;
+	snprintf(path, sizeof(path), "%s/templates/windows-stack.yaml", tu_source_dir());
+	yaml = tu_read_file(path, &len);
 	struct fw_policy_source src = {"acme.yaml", yaml, len};
 	struct fw_state_meta who = {.who = "t", .source = "test"};
-	assert_int_equal(fw_engine_apply(dm.engine, &src, 1, &who, 0, &d, &gen), 0);
+	assert_int_equal(fw_engine_apply(dm->engine, &src, 1, &who, 0, &d, &gen), 0);
 	fw_diags_free(&d);
 	free(yaml);
 
 	struct fwp_request req = {.id = 4, .command = FWP_LOGS};
 	/* Before the daemon keeps logs: no records, not listening. */
-	out = fw_daemon_logs(&dm, &peer, &req);
+	out = fw_daemon_logs(dm, &peer, &req);
 	assert_string_equal(out, "{\"id\":4,\"ok\":true,\"result\":{\"following\":false,"
 	                         "\"listening\":false,\"malformed\":0,\"overruns\":0,"
 	                         "\"records\":[]},\"version\":1}\n");
 	free(out);
-	assert_int_equal(fw_logs_new(16, &dm.logs), 0);
-	dm.nflog_listening = true;
+	assert_int_equal(fw_logs_new(16, &dm->logs), 0);
+	dm->nflog_listening = true;
 	for (int i = 0; i < 3; i++) {
 		struct fw_log_packet p = mail_to_dc();
 		p.sport = (uint16_t)(1000 + i);
-		fw_daemon_log_packet(&p, &dm);
+		fw_daemon_log_packet(&p, dm);
 	}
 	req.has_limit = true;
 	req.limit = 2;
 	req.tenant = "acme";
-	out = fw_daemon_logs(&dm, &peer, &req);
+	out = fw_daemon_logs(dm, &peer, &req);
 	json_t *r = json_loads(out, 0, NULL);
 	free(out);
 	json_t *recs = json_object_get(json_object_get(r, "result"), "records");
@@ -326,21 +314,18 @@ static void test_handler(void **state)
 	json_decref(r);
 
 	req.tenant = "nope";
-	out = fw_daemon_logs(&dm, &peer, &req);
+	out = fw_daemon_logs(dm, &peer, &req);
 	assert_non_null(strstr(out, "\"code\":\"ENOENT\",\"message\":\"no such tenant\""));
 	free(out);
 	/* Following needs the control socket (the real one: test_ctl_server). */
 	req.tenant = NULL;
 	req.follow = true;
-	out = fw_daemon_logs(&dm, &peer, &req);
+	out = fw_daemon_logs(dm, &peer, &req);
 	assert_non_null(strstr(out, "\"message\":\"cannot follow the logs\""));
 	free(out);
 
-	fw_logs_free(dm.logs);
-	fw_engine_free(dm.engine);
-	fw_state_close(dm.state);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	fw_logs_free(dm->logs);
+	assert_int_equal(tu_daemon_close(&t), 0);
 }
 
 int main(void)

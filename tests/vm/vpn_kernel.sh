@@ -7,6 +7,11 @@
 #     key's public half, the users' peers with exactly their /32;
 #   - alice (group it) and bob (group sales), kernel WireGuard clients set up
 #     with `wg`, reach exactly what their group allows;
+#   - a user fwctl makes (`fwctl vpn user add`, no key) brings a kernel
+#     WireGuard client up from the printed configuration alone (wg setconf,
+#     its Address and AllowedIPs): the address fwd reports, exactly what its
+#     group allows, nothing once `fwctl vpn user del` ran; the printed private
+#     key is not in fwd's log or state;
 #   - removing alice deletes her peer and her tracked connection, bob's peer
 #     keeps its latest handshake;
 #   - the planted private key is in no fwctl output and not in fwd's log;
@@ -133,6 +138,51 @@ probe alice 10.0.10.6 443 no
 probe bob 10.0.10.6 443 yes
 probe bob 10.0.10.5 22 no
 probe bob 10.0.10.5 443 no
+
+# A user fwctl makes (`fwctl vpn user add`, no key given): a kernel
+# WireGuard client from nothing but the configuration fwctl printed. The
+# image has no wg-quick: its `strip` is done here (the wg-quick keys
+# Address, DNS, MTU, Table, Pre/Post Up/Down and SaveConfig out, the rest for
+# `wg setconf` as it is); Address gives the address, AllowedIPs the routes.
+# (fwctl directly: c keeps every output, and this one holds the private key)
+(umask 077 && "$build/fwctl" --socket "$sock" vpn user add newt --group it >"$tmp/newt.out" \
+	2>"$tmp/newt.err") && ok || bad "vpn user add newt: $(cat "$tmp/newt.err")"
+# what a user copies: the text up to the blank line before the QR code
+(umask 077 && awk 'NF == 0 && ++n == 2 { exit } { print }' "$tmp/newt.out" >"$tmp/newt.conf")
+conf_val() { # KEY: its values in newt.conf, comma lists split
+	sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$tmp/newt.conf" | tr ',' ' ' | xargs -n1
+}
+NEWT_PRIV="$(conf_val PrivateKey)"
+newt_pub="$(printf '%s\n' "$NEWT_PRIV" | wg pubkey)"
+list="$(c vpn list)"
+# auto: the lowest free address of the pool (the firewall is .1)
+grep -qxF "  user newt 10.99.0.2 (auto) groups it key $newt_pub" <<<"$list" && ok ||
+	bad "vpn list for newt: $list"
+[ "$(conf_val Address)" = 10.99.0.2/32 ] && ok || bad "newt's configuration: $(cat "$tmp/newt.conf")"
+[ "$(conf_val Endpoint)" = 203.0.113.1:51820 ] && ok || bad "newt's Endpoint: $(cat "$tmp/newt.conf")"
+[ "$(conf_val AllowedIPs | xargs)" = 10.0.10.5/32 ] && ok || bad "newt's AllowedIPs: $(cat "$tmp/newt.conf")"
+ip netns add "$P-newt" && on newt ip link set lo up
+nss+=(newt)
+link_net newt 203.0.113.12
+(umask 077 && awk -F= '{ k = $1; gsub(/[ \t]/, "", k) }
+	tolower(k) !~ /^(address|dns|mtu|table|preup|postup|predown|postdown|saveconfig)$/' \
+	"$tmp/newt.conf" >"$tmp/newt.wg")
+on newt ip link add wgc-newt type wireguard
+on newt wg setconf wgc-newt "$tmp/newt.wg" && ok || bad "wg setconf: $(cat "$tmp/newt.wg")"
+for a in $(conf_val Address); do on newt ip addr add "$a" dev wgc-newt; done
+on newt ip link set wgc-newt up
+for a in $(conf_val AllowedIPs); do on newt ip route add "$a" dev wgc-newt; done
+# the first packets wait for the handshake: a few tries under TCG
+for _ in 1 2 3 4 5; do on newt nc -z -w 3 10.0.10.5 22 </dev/null >/dev/null 2>&1 && break; done
+probe newt 10.0.10.5 22 yes # group it, like alice
+probe newt 10.0.10.5 443 no # in the tunnel, but no rule: the firewall drops it
+probe newt 10.0.10.6 443 no # sales only (and outside the configuration's AllowedIPs)
+[ "$(on fw wg show wgk0 allowed-ips | grep -cxF "$newt_pub"$'\t'10.99.0.2/32)" = 1 ] && ok ||
+	bad "newt's peer: $(on fw wg show wgk0 allowed-ips)"
+c vpn user del newt >/dev/null
+probe newt 10.0.10.5 22 no
+found="$(grep -rlF "$NEWT_PRIV" "$tmp/fwd.log" "$state" "$tmp/outputs")"
+[ -n "$NEWT_PRIV" ] && [ -z "$found" ] && ok || bad "newt's private key is in $found"
 
 # an open session of alice's (nc keeps it while its input stays open)
 sleep 60 | on alice nc 10.0.10.5 22 >/dev/null 2>&1 &
