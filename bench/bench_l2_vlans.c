@@ -71,6 +71,9 @@ static int count(size_t *gws, size_t *vlans)
 
 	if (r == 0)
 		r = l2_read(nl, &k, &d);
+	else
+		fprintf(stderr, "bench_l2_vlans: netlink: %s\n", strerror(-r));
+	fw_diags_print(&d, stderr, "bench_l2_vlans: ");
 	*gws = *vlans = 0;
 	for (size_t i = 0; r == 0 && i < k.n_links; i++) {
 		const struct l2_klink *l = &k.links[i];
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
 		    "%.0f ms\n",
 		    n, one_more, one_less);
 	}
+	if (r < 0)
+		fprintf(stderr, "bench_l2_vlans: failed: %s\n", strerror(-r));
 	l2_backend_free(b);
 	free(br.vlans);
 	return r < 0 ? 1 : 0;

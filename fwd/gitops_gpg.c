@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <gpgme.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,32 +28,19 @@
 
 #define HOME_PREFIX "gpg-"
 
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* The keys file whole, at most FW_GIT_GPG_MAX_FILE bytes. */
 static int read_keys(const char *path, char **ret, size_t *len, char *why, size_t why_size)
 {
 	int r = fw_file_read_at(AT_FDCWD, path, 0, FW_GIT_GPG_MAX_FILE, ret, len);
 
 	if (r == -EFBIG || r == -EINVAL)
-		return fail(why, why_size, -EINVAL,
-		            "trusted gpg keys %s: not a file of at most %u bytes", path,
-		            FW_GIT_GPG_MAX_FILE);
+		return fw_errf(why, why_size, -EINVAL,
+		               "trusted gpg keys %s: not a file of at most %u bytes", path,
+		               FW_GIT_GPG_MAX_FILE);
 	if (r == -ENOMEM)
-		return fail(why, why_size, r, "trusted gpg keys %s: out of memory", path);
+		return fw_errf(why, why_size, r, "trusted gpg keys %s: out of memory", path);
 	if (r < 0)
-		return fail(why, why_size, r, "trusted gpg keys %s: %s", path, strerror(-r));
+		return fw_errf(why, why_size, r, "trusted gpg keys %s: %s", path, strerror(-r));
 	return 0;
 }
 
@@ -89,10 +75,10 @@ static int make_home(const char *work_dir, char *home, size_t size, char *why, s
 	int r;
 
 	if ((size_t)snprintf(home, size, "%s/" HOME_PREFIX "XXXXXX", work_dir) >= size)
-		return fail(why, why_size, -ENAMETOOLONG, "%s: path too long", work_dir);
+		return fw_errf(why, why_size, -ENAMETOOLONG, "%s: path too long", work_dir);
 	if (!mkdtemp(home)) {
 		r = -errno;
-		return fail(why, why_size, r, "a gpg home in %s: %s", work_dir, strerror(-r));
+		return fw_errf(why, why_size, r, "a gpg home in %s: %s", work_dir, strerror(-r));
 	}
 	snprintf(conf, sizeof(conf), "%s/gpg.conf", home);
 	/* one home, one check: no locks needed */
@@ -109,7 +95,7 @@ static int make_home(const char *work_dir, char *home, size_t size, char *why, s
 	}
 	if (r < 0) {
 		remove_home(home);
-		return fail(why, why_size, r, "%s: %s", conf, strerror(-r));
+		return fw_errf(why, why_size, r, "%s: %s", conf, strerror(-r));
 	}
 	return 0;
 }
@@ -125,16 +111,17 @@ static int ready(char *why, size_t why_size)
 	/* once per process in effect: later calls only compare versions */
 	(void)gpgme_check_version(NULL);
 	if ((e = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)))
-		return fail(why, why_size, -ENOENT,
-		            "gpg signatures cannot be checked: the gpg program does not run (%s); "
-		            "install gpg",
-		            gpgme_strerror(e));
+		return fw_errf(
+		    why, why_size, -ENOENT,
+		    "gpg signatures cannot be checked: the gpg program does not run (%s); "
+		    "install gpg",
+		    gpgme_strerror(e));
 	if (gpgme_get_engine_info(&info))
 		info = NULL;
 	for (; info; info = info->next)
 		if (info->protocol == GPGME_PROTOCOL_OpenPGP && info->file_name &&
 		    access(info->file_name, X_OK) < 0)
-			return fail(
+			return fw_errf(
 			    why, why_size, -ENOENT,
 			    "gpg signatures cannot be checked: the gpg program does not run "
 			    "(%s: %s); install gpg",
@@ -149,12 +136,12 @@ static int context(const char *home, gpgme_ctx_t *ret, char *why, size_t why_siz
 	gpgme_error_t e;
 
 	if ((e = gpgme_new(&ctx)))
-		return fail(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
+		return fw_errf(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
 	if ((e = gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP)) ||
 	    (e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL, home)) ||
 	    (e = gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL))) {
 		gpgme_release(ctx);
-		return fail(why, why_size, -EIO, "gpgme: %s", gpgme_strerror(e));
+		return fw_errf(why, why_size, -EIO, "gpgme: %s", gpgme_strerror(e));
 	}
 	gpgme_set_offline(ctx, 1);
 	*ret = ctx;
@@ -178,42 +165,44 @@ static int import_keys(gpgme_ctx_t ctx, const char *home, const char *path, size
 	if ((r = read_keys(path, &buf, &len, why, why_size)) < 0)
 		return r;
 	if ((e = gpgme_data_new_from_mem(&d, buf, len, 0))) {
-		r = fail(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
+		r = fw_errf(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
 		goto out;
 	}
 	e = gpgme_op_import(ctx, d);
 	res = e ? NULL : gpgme_op_import_result(ctx);
 	if (e && gpgme_err_code(e) != GPG_ERR_NO_DATA) {
-		r = fail(why, why_size, -EIO, "trusted gpg keys %s: gpg: %s", path,
-		         gpgme_strerror(e));
+		r = fw_errf(why, why_size, -EIO, "trusted gpg keys %s: gpg: %s", path,
+		            gpgme_strerror(e));
 		goto out;
 	}
 	if (res && res->secret_read > 0) {
-		r = fail(why, why_size, -EINVAL,
-		         "trusted gpg keys %s: holds a secret key; give public keys only (gpg "
-		         "--export)",
-		         path);
+		r = fw_errf(why, why_size, -EINVAL,
+		            "trusted gpg keys %s: holds a secret key; give public keys only (gpg "
+		            "--export)",
+		            path);
 		goto out;
 	}
 	if (!res || res->considered == 0) {
-		r = fail(why, why_size, -EINVAL,
-		         "trusted gpg keys %s: no OpenPGP public key in it (gpg --export [--armor] "
-		         "writes them)",
-		         path);
+		r = fw_errf(
+		    why, why_size, -EINVAL,
+		    "trusted gpg keys %s: no OpenPGP public key in it (gpg --export [--armor] "
+		    "writes them)",
+		    path);
 		goto out;
 	}
 	for (s = res->imports; s; s = s->next)
 		if (s->result) {
-			r = fail(why, why_size, -EINVAL,
-			         "trusted gpg keys %s: the key %s cannot be used: %s", path,
-			         s->fpr ? s->fpr : "?", gpgme_strerror(s->result));
+			r = fw_errf(why, why_size, -EINVAL,
+			            "trusted gpg keys %s: the key %s cannot be used: %s", path,
+			            s->fpr ? s->fpr : "?", gpgme_strerror(s->result));
 			goto out;
 		}
 	if (res->not_imported > 0) {
-		r = fail(why, why_size, -EINVAL,
-		         "trusted gpg keys %s: %d of %d keys cannot be used (no valid user id or "
-		         "self-signature)",
-		         path, res->not_imported, res->considered);
+		r = fw_errf(
+		    why, why_size, -EINVAL,
+		    "trusted gpg keys %s: %d of %d keys cannot be used (no valid user id or "
+		    "self-signature)",
+		    path, res->not_imported, res->considered);
 		goto out;
 	}
 	/* gpg reads its gpg.conf anew for every operation: the trust holds
@@ -221,7 +210,7 @@ static int import_keys(gpgme_ctx_t ctx, const char *home, const char *path, size
 	snprintf(conf, sizeof(conf), "%s/gpg.conf", home);
 	if (!(f = fopen(conf, "ae"))) {
 		r = -errno;
-		fail(why, why_size, r, "%s: %s", conf, strerror(-r));
+		fw_errf(why, why_size, r, "%s: %s", conf, strerror(-r));
 		goto out;
 	}
 	for (s = res->imports; s; s = s->next)
@@ -231,7 +220,7 @@ static int import_keys(gpgme_ctx_t ctx, const char *home, const char *path, size
 		}
 	if (fclose(f) != 0) {
 		r = -errno;
-		fail(why, why_size, r, "%s: %s", conf, strerror(-r));
+		fw_errf(why, why_size, r, "%s: %s", conf, strerror(-r));
 		goto out;
 	}
 	*n_keys = n;
@@ -274,37 +263,37 @@ static int judge(gpgme_ctx_t ctx, gpgme_verify_result_t vr, char *signer, size_t
 	char who[300];
 
 	if (!s)
-		return fail(why, why_size, -EPERM, "bad signature: no OpenPGP signature in it");
+		return fw_errf(why, why_size, -EPERM, "bad signature: no OpenPGP signature in it");
 	if (s->next)
-		return fail(why, why_size, -EPERM,
-		            "bad signature: more than one OpenPGP signature; sign with one key");
+		return fw_errf(why, why_size, -EPERM,
+		               "bad signature: more than one OpenPGP signature; sign with one key");
 	switch (gpgme_err_code(s->status)) {
 	case GPG_ERR_NO_ERROR:
 		describe(ctx, s->fpr, who, sizeof(who));
 		if (!(s->summary & GPGME_SIGSUM_VALID) || s->wrong_key_usage)
-			return fail(why, why_size, -EPERM,
-			            "bad signature: the gpg signature by %s is not valid", who);
+			return fw_errf(why, why_size, -EPERM,
+			               "bad signature: the gpg signature by %s is not valid", who);
 		snprintf(signer, signer_size, "%s", who);
 		return 0;
 	case GPG_ERR_NO_PUBKEY:
-		return fail(why, why_size, -EPERM, "signed by an untrusted gpg key %s",
-		            s->fpr ? s->fpr : "(no key id)");
+		return fw_errf(why, why_size, -EPERM, "signed by an untrusted gpg key %s",
+		               s->fpr ? s->fpr : "(no key id)");
 	case GPG_ERR_BAD_SIGNATURE:
-		return fail(why, why_size, -EPERM,
-		            "bad signature: the gpg signature does not match the commit");
+		return fw_errf(why, why_size, -EPERM,
+		               "bad signature: the gpg signature does not match the commit");
 	case GPG_ERR_KEY_EXPIRED:
 		describe(ctx, s->fpr, who, sizeof(who));
-		return fail(why, why_size, -EPERM, "signed by an expired gpg key: %s", who);
+		return fw_errf(why, why_size, -EPERM, "signed by an expired gpg key: %s", who);
 	case GPG_ERR_CERT_REVOKED:
 		describe(ctx, s->fpr, who, sizeof(who));
-		return fail(why, why_size, -EPERM, "signed by a revoked gpg key: %s", who);
+		return fw_errf(why, why_size, -EPERM, "signed by a revoked gpg key: %s", who);
 	case GPG_ERR_SIG_EXPIRED:
 		describe(ctx, s->fpr, who, sizeof(who));
-		return fail(why, why_size, -EPERM, "bad signature: the gpg signature by %s expired",
-		            who);
+		return fw_errf(why, why_size, -EPERM,
+		               "bad signature: the gpg signature by %s expired", who);
 	default:
-		return fail(why, why_size, -EPERM, "bad signature: gpg: %s",
-		            gpgme_strerror(s->status));
+		return fw_errf(why, why_size, -EPERM, "bad signature: gpg: %s",
+		               gpgme_strerror(s->status));
 	}
 }
 
@@ -327,16 +316,16 @@ int fw_git_gpg_verify(const char *keys, const char *work_dir, const char *sig, s
 		goto out;
 	if ((e = gpgme_data_new_from_mem(&sd, sig, sig_size, 0)) ||
 	    (e = gpgme_data_new_from_mem(&dd, data, data_size, 0))) {
-		r = fail(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
+		r = fw_errf(why, why_size, -ENOMEM, "gpgme: %s", gpgme_strerror(e));
 		goto out;
 	}
 	if ((e = gpgme_op_verify(ctx, sd, dd, NULL))) {
 		if (gpgme_err_code(e) == GPG_ERR_NO_DATA)
-			r = fail(why, why_size, -EPERM,
-			         "bad signature: no OpenPGP signature in it");
+			r = fw_errf(why, why_size, -EPERM,
+			            "bad signature: no OpenPGP signature in it");
 		else
-			r = fail(why, why_size, -EPERM, "bad signature: gpg: %s",
-			         gpgme_strerror(e));
+			r = fw_errf(why, why_size, -EPERM, "bad signature: gpg: %s",
+			            gpgme_strerror(e));
 		goto out;
 	}
 	r = judge(ctx, gpgme_op_verify_result(ctx), who, sizeof(who), why, why_size);

@@ -2,25 +2,12 @@
 /* fwd's --git-* options (include/fwd/gitops.h): each value checked when it
  * is read, so a typo stops fwd at start with a message naming the option. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fwd/origin.h"
 #include "gitops_int.h"
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static bool number(const char *s, unsigned long lo, unsigned long hi, unsigned *ret)
 {
@@ -79,33 +66,35 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 	switch (opt) {
 	case FW_GIT_OPT_URL:
 		if (!*arg)
-			return fail(err, err_size, "--git-url takes a repository URL or path");
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-url takes a repository URL or path");
 		c->url = arg;
 		return 0;
 	case FW_GIT_OPT_RECEIVE:
 		if (!*arg)
-			return fail(err, err_size,
-			            "--git-receive takes the path of a bare repository");
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-receive takes the path of a bare repository");
 		c->receive = arg;
 		return 0;
 	case FW_GIT_OPT_BRANCH:
 		if (!valid_branch(arg))
-			return fail(err, err_size,
-			            "--git-branch: '%.100s' is not a valid branch name", arg);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-branch: '%.100s' is not a valid branch name", arg);
 		c->branch = arg;
 		return 0;
 	case FW_GIT_OPT_PATH:
 		if (!valid_path(arg))
-			return fail(err, err_size,
-			            "--git-path takes a directory inside the repository (like "
-			            "policy or sites/acme), found '%.100s'",
-			            arg);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-path takes a directory inside the repository (like "
+			               "policy or sites/acme), found '%.100s'",
+			               arg);
 		c->path = arg;
 		return 0;
 	case FW_GIT_OPT_INTERVAL:
 		if (!number(arg, 0, FW_GIT_MAX_INTERVAL, &c->interval))
-			return fail(err, err_size, "--git-interval takes seconds, 0 to %d",
-			            FW_GIT_MAX_INTERVAL);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-interval takes seconds, 0 to %d",
+			               FW_GIT_MAX_INTERVAL);
 		c->has_interval = true;
 		return 0;
 	case FW_GIT_OPT_SIGNERS:
@@ -119,17 +108,17 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 		return 0;
 	case FW_GIT_OPT_CONFIRM:
 		if (!number(arg, 1, FW_GIT_MAX_CONFIRM, &c->confirm))
-			return fail(err, err_size, "--git-confirm takes seconds, 1 to %d",
-			            FW_GIT_MAX_CONFIRM);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-confirm takes seconds, 1 to %d", FW_GIT_MAX_CONFIRM);
 		c->has_confirm = true;
 		return 0;
 	case FW_GIT_OPT_PROBE:
 		if (c->n_probes == FW_GIT_MAX_PROBES)
-			return fail(err, err_size, "--git-probe: at most %d probes",
-			            FW_GIT_MAX_PROBES);
+			return fw_errf(err, err_size, -EINVAL, "--git-probe: at most %d probes",
+			               FW_GIT_MAX_PROBES);
 		if (fw_git_probe_parse(arg, &c->probes[c->n_probes]) < 0)
-			return fail(
-			    err, err_size,
+			return fw_errf(
+			    err, err_size, -EINVAL,
 			    "--git-probe takes tcp:ADDRESS:PORT (IPv6: tcp:[ADDRESS]:PORT), "
 			    "found '%.100s'",
 			    arg);
@@ -137,10 +126,11 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 		return 0;
 	case FW_GIT_OPT_MGMT:
 		if (fw_origin_parse(arg, &c->mgmt) < 0)
-			return fail(err, err_size,
-			            "--git-mgmt-from takes ADDRESS[,TO[:PORT]] (IPv6 with a port: "
-			            "[TO]:PORT), found '%.100s'",
-			            arg);
+			return fw_errf(
+			    err, err_size, -EINVAL,
+			    "--git-mgmt-from takes ADDRESS[,TO[:PORT]] (IPv6 with a port: "
+			    "[TO]:PORT), found '%.100s'",
+			    arg);
 		c->has_mgmt = true;
 		return 0;
 	case FW_GIT_OPT_SSH_KEY:
@@ -148,18 +138,20 @@ int fw_git_option(struct fw_git_config *c, int opt, const char *arg, char *err, 
 		return 0;
 	case FW_GIT_OPT_FETCH_TIMEOUT:
 		if (!number(arg, 1, FW_GIT_MAX_FETCH_TIMEOUT, &c->fetch_timeout))
-			return fail(err, err_size, "--git-fetch-timeout takes seconds, 1 to %d",
-			            FW_GIT_MAX_FETCH_TIMEOUT);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-fetch-timeout takes seconds, 1 to %d",
+			               FW_GIT_MAX_FETCH_TIMEOUT);
 		c->has_fetch_timeout = true;
 		return 0;
 	case FW_GIT_OPT_FETCH_MAX:
 		if (!number(arg, 1, FW_GIT_MAX_FETCH_MIB, &c->fetch_max_mib))
-			return fail(err, err_size, "--git-fetch-max-mib takes MiB, 1 to %d",
-			            FW_GIT_MAX_FETCH_MIB);
+			return fw_errf(err, err_size, -EINVAL,
+			               "--git-fetch-max-mib takes MiB, 1 to %d",
+			               FW_GIT_MAX_FETCH_MIB);
 		c->has_fetch_max = true;
 		return 0;
 	}
-	return fail(err, err_size, "not a --git option");
+	return fw_errf(err, err_size, -EINVAL, "not a --git option");
 }
 
 int fw_git_config_check(const struct fw_git_config *c, char *err, size_t err_size)
@@ -169,13 +161,15 @@ int fw_git_config_check(const struct fw_git_config *c, char *err, size_t err_siz
 	             c->has_fetch_timeout || c->has_fetch_max;
 
 	if (c->url && c->receive)
-		return fail(err, err_size, "--git-url and --git-receive exclude each other");
+		return fw_errf(err, err_size, -EINVAL,
+		               "--git-url and --git-receive exclude each other");
 	if (!fw_git_enabled(c) && other)
-		return fail(err, err_size, "the --git-* options need --git-url or --git-receive");
+		return fw_errf(err, err_size, -EINVAL,
+		               "the --git-* options need --git-url or --git-receive");
 	if (c->ssh_key && !c->url)
-		return fail(err, err_size, "--git-ssh-key is for --git-url");
+		return fw_errf(err, err_size, -EINVAL, "--git-ssh-key is for --git-url");
 	if ((c->has_fetch_timeout || c->has_fetch_max) && !c->url)
-		return fail(err, err_size,
-		            "--git-fetch-timeout and --git-fetch-max-mib are for --git-url");
+		return fw_errf(err, err_size, -EINVAL,
+		               "--git-fetch-timeout and --git-fetch-max-mib are for --git-url");
 	return 0;
 }

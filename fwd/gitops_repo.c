@@ -3,7 +3,6 @@
  * followed branch; the post-receive hook of the receive mode. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +10,6 @@
 #include <unistd.h>
 
 #include "gitops_int.h"
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 const char *fw_git_errmsg(void)
 {
@@ -47,7 +33,7 @@ int fw_git_repo_open(const char *path, git_repository **ret, char *err, size_t e
 		r = git_repository_init_ext(&repo, path, &o);
 	}
 	if (r < 0)
-		return fail(err, err_size, -EIO, "repository %s: %s", path, fw_git_errmsg());
+		return fw_errf(err, err_size, -EIO, "repository %s: %s", path, fw_git_errmsg());
 	*ret = repo;
 	return 0;
 }
@@ -130,11 +116,12 @@ int fw_git_fetch(git_repository *repo, const char *url, const char *branch, cons
 	if (r == 0)
 		r = git_remote_fetch(remote, &refspecs, &fo, NULL);
 	if (r < 0 && ctx.too_big)
-		r = fail(err, err_size, -E2BIG,
-		         "fetch %s %s: more than %zu MiB received: stopped (--git-fetch-max-mib)",
-		         url, branch, max_bytes >> 20);
+		r = fw_errf(
+		    err, err_size, -E2BIG,
+		    "fetch %s %s: more than %zu MiB received: stopped (--git-fetch-max-mib)", url,
+		    branch, max_bytes >> 20);
 	else if (r < 0)
-		r = fail(err, err_size, -EIO, "fetch %s %s: %s", url, branch, fw_git_errmsg());
+		r = fw_errf(err, err_size, -EIO, "fetch %s %s: %s", url, branch, fw_git_errmsg());
 	git_remote_free(remote);
 	return r;
 }
@@ -220,6 +207,6 @@ int fw_git_hook_install(git_repository *repo, const char *branch, const char *fw
 	}
 	free(text);
 	if (r < 0)
-		return fail(err, err_size, r, "hook %s: %s", path, strerror(-r));
+		return fw_errf(err, err_size, r, "hook %s: %s", path, strerror(-r));
 	return 0;
 }

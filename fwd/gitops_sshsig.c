@@ -3,11 +3,11 @@
  * (the format: include/fwd/sshsig.h). */
 #include <errno.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fwd/diag.h"
 #include "fwd/sshsig.h"
 
 #define BEGIN_MARK  "-----BEGIN SSH SIGNATURE-----"
@@ -17,21 +17,6 @@
 #define ED25519     "ssh-ed25519"
 #define MAX_BLOB    (FW_SSHSIG_MAX_ARMORED / 4 * 3)
 #define MAX_KEYBLOB 1024
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (size) {
-		va_start(ap, fmt);
-		vsnprintf(err, size, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* A cursor over a decoded blob: every read checks what is left first. */
 struct rd {
@@ -125,12 +110,12 @@ static int parse_key_blob(struct rd blob, char *type_buf, size_t type_size,
 	struct rd type, k;
 
 	if (!rd_string(&blob, &type) || !rd_name(&type, type_buf, type_size))
-		return fail(err, err_size, -EINVAL, "malformed public key: no key type");
+		return fw_errf(err, err_size, -EINVAL, "malformed public key: no key type");
 	if (strcmp(type_buf, ED25519))
-		return fail(err, err_size, -ENOTSUP,
-		            "a %s key: only ssh-ed25519 keys are supported", type_buf);
+		return fw_errf(err, err_size, -ENOTSUP,
+		               "a %s key: only ssh-ed25519 keys are supported", type_buf);
 	if (!rd_string(&blob, &k) || k.left != FW_SSHSIG_ED25519_KEY || blob.left)
-		return fail(err, err_size, -EINVAL, "malformed ssh-ed25519 public key");
+		return fw_errf(err, err_size, -EINVAL, "malformed ssh-ed25519 public key");
 	memcpy(key, k.p, FW_SSHSIG_ED25519_KEY);
 	return 0;
 }
@@ -148,46 +133,46 @@ int fw_sshsig_parse(const char *armored, size_t len, struct fw_sshsig *ret, char
 	int e;
 
 	if (len > FW_SSHSIG_MAX_ARMORED)
-		return fail(err, err_size, -EINVAL, "ssh signature larger than %d bytes",
-		            FW_SSHSIG_MAX_ARMORED);
+		return fw_errf(err, err_size, -EINVAL, "ssh signature larger than %d bytes",
+		               FW_SSHSIG_MAX_ARMORED);
 	if (unarmor(armored, len, &body, &body_len) < 0)
-		return fail(err, err_size, -EINVAL,
-		            "not an armored ssh signature (" BEGIN_MARK " ... " END_MARK ")");
+		return fw_errf(err, err_size, -EINVAL,
+		               "not an armored ssh signature (" BEGIN_MARK " ... " END_MARK ")");
 	if (b64_decode(body, body_len, blob, sizeof(blob), &n) < 0)
-		return fail(err, err_size, -EINVAL, "ssh signature: invalid base64");
+		return fw_errf(err, err_size, -EINVAL, "ssh signature: invalid base64");
 	r = (struct rd){blob, n};
 	if (r.left < MAGIC_LEN || memcmp(r.p, magic, MAGIC_LEN))
-		return fail(err, err_size, -EINVAL, "ssh signature: no SSHSIG magic");
+		return fw_errf(err, err_size, -EINVAL, "ssh signature: no SSHSIG magic");
 	r.p += MAGIC_LEN;
 	r.left -= MAGIC_LEN;
 	if (!rd_u32(&r, &version))
-		return fail(err, err_size, -EINVAL, "ssh signature: truncated");
+		return fw_errf(err, err_size, -EINVAL, "ssh signature: truncated");
 	if (version != 1)
-		return fail(err, err_size, -ENOTSUP, "ssh signature version %u is not supported",
-		            version);
+		return fw_errf(err, err_size, -ENOTSUP, "ssh signature version %u is not supported",
+		               version);
 	if (!rd_string(&r, &pk) || !rd_string(&r, &ns) || !rd_string(&r, &reserved) ||
 	    !rd_string(&r, &hash) || !rd_string(&r, &sig))
-		return fail(err, err_size, -EINVAL, "ssh signature: truncated");
+		return fw_errf(err, err_size, -EINVAL, "ssh signature: truncated");
 	if (r.left)
-		return fail(err, err_size, -EINVAL, "ssh signature: %zu bytes after the signature",
-		            r.left);
+		return fw_errf(err, err_size, -EINVAL,
+		               "ssh signature: %zu bytes after the signature", r.left);
 	e = parse_key_blob(pk, s.key_type, sizeof(s.key_type), s.key, err, err_size);
 	if (e < 0)
 		return e; /* err names the key type */
 	if (!rd_name(&ns, s.namespace_, sizeof(s.namespace_)))
-		return fail(err, err_size, -EINVAL, "ssh signature: malformed namespace");
+		return fw_errf(err, err_size, -EINVAL, "ssh signature: malformed namespace");
 	/* Reserved: empty in every version so far; a non-empty one would be
 	 * signed over too, but no signer writes one, so refuse it. */
 	if (reserved.left)
-		return fail(err, err_size, -ENOTSUP, "ssh signature: non-empty reserved field");
+		return fw_errf(err, err_size, -ENOTSUP, "ssh signature: non-empty reserved field");
 	if (!rd_name(&hash, s.hash_alg, sizeof(s.hash_alg)) ||
 	    (strcmp(s.hash_alg, "sha512") && strcmp(s.hash_alg, "sha256")))
-		return fail(err, err_size, -ENOTSUP,
-		            "ssh signature: hash algorithm not supported (sha512, sha256 are)");
+		return fw_errf(err, err_size, -ENOTSUP,
+		               "ssh signature: hash algorithm not supported (sha512, sha256 are)");
 	if (!rd_string(&sig, &sigtype) || !rd_string(&sig, &sigbytes) || sig.left ||
 	    !rd_equals(&sigtype, ED25519) || sigbytes.left != FW_SSHSIG_ED25519_SIG)
-		return fail(err, err_size, -EINVAL,
-		            "ssh signature: malformed ssh-ed25519 signature");
+		return fw_errf(err, err_size, -EINVAL,
+		               "ssh signature: malformed ssh-ed25519 signature");
 	memcpy(s.sig, sigbytes.p, FW_SSHSIG_ED25519_SIG);
 	*ret = s;
 	return 0;
@@ -213,8 +198,8 @@ int fw_sshsig_verify(const struct fw_sshsig *s, const char *ns, const void *msg,
 	size_t hlen, n = MAGIC_LEN;
 
 	if (strcmp(s->namespace_, ns))
-		return fail(err, err_size, -EBADMSG, "signature for namespace '%s', not '%s'",
-		            s->namespace_, ns);
+		return fw_errf(err, err_size, -EBADMSG, "signature for namespace '%s', not '%s'",
+		               s->namespace_, ns);
 	if (!strcmp(s->hash_alg, "sha512")) {
 		crypto_hash_sha512(h, msg, len);
 		hlen = crypto_hash_sha512_BYTES;
@@ -228,7 +213,7 @@ int fw_sshsig_verify(const struct fw_sshsig *s, const char *ns, const void *msg,
 	n += put_string(signed_data + n, s->hash_alg, strlen(s->hash_alg));
 	n += put_string(signed_data + n, h, hlen);
 	if (crypto_sign_verify_detached(s->sig, signed_data, n, s->key) != 0)
-		return fail(err, err_size, -EBADMSG, "the signature does not match the commit");
+		return fw_errf(err, err_size, -EBADMSG, "the signature does not match the commit");
 	return 0;
 }
 
@@ -241,13 +226,13 @@ int fw_sshkey_parse_base64(const char *type, const char *b64, size_t len,
 	int e;
 
 	if (len > MAX_KEYBLOB || b64_decode(b64, len, blob, sizeof(blob), &n) < 0)
-		return fail(err, err_size, -EINVAL, "public key: invalid base64");
+		return fw_errf(err, err_size, -EINVAL, "public key: invalid base64");
 	e = parse_key_blob((struct rd){blob, n}, blob_type, sizeof(blob_type), key, err, err_size);
 	if (e == -EINVAL)
 		return e;
 	if (strcmp(blob_type, type))
-		return fail(err, err_size, -EINVAL, "public key: a %s key written as %s", blob_type,
-		            type);
+		return fw_errf(err, err_size, -EINVAL, "public key: a %s key written as %s",
+		               blob_type, type);
 	return e;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_addr.h>
@@ -26,7 +27,14 @@
 
 #include "l2_nl.h"
 
-#define DUMP_ATTEMPTS 3 /* dumps interrupted by concurrent link changes */
+/* Dumps interrupted by concurrent changes are read again, after a pause
+ * that grows (10 ms doubling, at most 500 ms: about 2 s in all): after
+ * hundreds of new links the kernel goes on changing them for a while (IPv6
+ * link-local addresses, DAD), and on a slow machine every quick retry of a
+ * long dump would be interrupted again. */
+#define DUMP_ATTEMPTS    10
+#define DUMP_PAUSE_MS    10
+#define DUMP_PAUSE_MAXMS 500
 
 struct reader {
 	struct l2_kstate *k;
@@ -246,6 +254,13 @@ static int dump(struct l2_nl *nl, struct reader *rd, int type, int family, uint3
 
 	for (int attempt = 0; attempt < DUMP_ATTEMPTS && r == -EAGAIN; attempt++) {
 		struct nl_msg *msg;
+
+		if (attempt) {
+			long ms = DUMP_PAUSE_MS << (attempt - 1);
+			struct timespec pause = {
+			    0, (ms < DUMP_PAUSE_MAXMS ? ms : DUMP_PAUSE_MAXMS) * 1000000L};
+			nanosleep(&pause, NULL);
+		}
 
 		if (type == RTM_GETADDR) {
 			struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family};

@@ -2,11 +2,11 @@
 /* The control protocol: parsing and validating requests, formatting responses. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwd/diag.h"
 #include "fwd/proto.h"
 
 static const char *const command_names[] = {
@@ -68,19 +68,6 @@ const char *fwp_command_name(enum fwp_command c)
 	return (size_t)c < N_COMMANDS ? command_names[c] : "?";
 }
 
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* A plain file name: no directories, no dot names, printable. */
 static bool valid_name(const char *s)
 {
@@ -97,11 +84,12 @@ static bool valid_name(const char *s)
 static int parse_files(json_t *v, struct fwp_request *r, char *err, size_t size)
 {
 	if (!json_is_array(v))
-		return fail(err, size, -EINVAL, "args.files: expected a list of {name, content}");
+		return fw_errf(err, size, -EINVAL,
+		               "args.files: expected a list of {name, content}");
 	if (json_array_size(v) == 0)
-		return fail(err, size, -EINVAL, "args.files: expected at least one policy file");
+		return fw_errf(err, size, -EINVAL, "args.files: expected at least one policy file");
 	if (json_array_size(v) > FWP_MAX_FILES)
-		return fail(err, size, -E2BIG, "args.files: more than %d files", FWP_MAX_FILES);
+		return fw_errf(err, size, -E2BIG, "args.files: more than %d files", FWP_MAX_FILES);
 	r->files = calloc(json_array_size(v), sizeof(*r->files));
 	if (!r->files)
 		return -ENOMEM;
@@ -111,16 +99,17 @@ static int parse_files(json_t *v, struct fwp_request *r, char *err, size_t size)
 
 		if (!json_is_object(f) || json_object_size(f) != 2 || !json_is_string(n) ||
 		    !json_is_string(c))
-			return fail(
+			return fw_errf(
 			    err, size, -EINVAL,
 			    "args.files[%zu]: expected {\"name\": string, \"content\": string}", i);
 		if (!valid_name(json_string_value(n)))
-			return fail(err, size, -EINVAL,
-			            "args.files[%zu].name: expected a file name without '/'", i);
+			return fw_errf(err, size, -EINVAL,
+			               "args.files[%zu].name: expected a file name without '/'", i);
 		for (size_t j = 0; j < r->n_files; j++)
 			if (!strcmp(r->files[j].name, json_string_value(n)))
-				return fail(err, size, -EINVAL, "args.files[%zu].name: '%s' twice",
-				            i, json_string_value(n));
+				return fw_errf(err, size, -EINVAL,
+				               "args.files[%zu].name: '%s' twice", i,
+				               json_string_value(n));
 		r->files[i].name = json_string_value(n);
 		r->files[i].content = json_string_value(c);
 		r->files[i].len = json_string_length(c);
@@ -152,22 +141,22 @@ static int parse_origin(json_t *v, struct fwp_request *r, char *err, size_t size
 	       *port = json_object_get(v, "port");
 
 	if (!json_is_object(v) || !a || json_object_size(v) != 1u + (to != NULL) + (port != NULL))
-		return fail(err, size, -EINVAL,
-		            "args.origin: expected {\"address\": IP, \"to\": IP, \"port\": "
-		            "1-65535} (to and port optional)");
+		return fw_errf(err, size, -EINVAL,
+		               "args.origin: expected {\"address\": IP, \"to\": IP, \"port\": "
+		               "1-65535} (to and port optional)");
 	if (!(o.family = parse_ip(a, 0, o.from)))
-		return fail(err, size, -EINVAL,
-		            "args.origin.address: expected an IPv4 or IPv6 address");
+		return fw_errf(err, size, -EINVAL,
+		               "args.origin.address: expected an IPv4 or IPv6 address");
 	if (to && !(o.has_to = parse_ip(to, o.family, o.to) != 0))
-		return fail(err, size, -EINVAL,
-		            "args.origin.to: expected an IPv%u address like "
-		            "args.origin.address",
-		            o.family);
+		return fw_errf(err, size, -EINVAL,
+		               "args.origin.to: expected an IPv%u address like "
+		               "args.origin.address",
+		               o.family);
 	if (port) {
 		json_int_t p = json_integer_value(port);
 		if (!json_is_integer(port) || p < 1 || p > 65535)
-			return fail(err, size, -EINVAL,
-			            "args.origin.port: expected a tcp port from 1 to 65535");
+			return fw_errf(err, size, -EINVAL,
+			               "args.origin.port: expected a tcp port from 1 to 65535");
 		o.port = (uint16_t)p;
 	}
 	r->origin = o;
@@ -187,7 +176,7 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 		json_incref(args);
 	if (!json_is_object(args)) {
 		json_decref(args);
-		return fail(err, size, -EINVAL, "args: expected an object");
+		return fw_errf(err, size, -EINVAL, "args: expected an object");
 	}
 	json_object_foreach(args, key, v)
 	{
@@ -197,8 +186,8 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 			if (!strcmp(key, arg_names[i].name))
 				bit = arg_names[i].bit;
 		if (!(bit & allowed)) {
-			fail(err, size, -EINVAL, "args: '%s' does not take '%.64s'",
-			     fwp_command_name(r->command), key);
+			fw_errf(err, size, -EINVAL, "args: '%s' does not take '%.64s'",
+			        fwp_command_name(r->command), key);
 			json_decref(args);
 			return -EINVAL;
 		}
@@ -207,21 +196,21 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 	if (allowed & ARG_FILES) {
 		json_t *f = json_object_get(args, "files");
 		e = f ? parse_files(f, r, err, size)
-		      : fail(err, size, -EINVAL, "args: '%s' needs 'files'",
-		             fwp_command_name(r->command));
+		      : fw_errf(err, size, -EINVAL, "args: '%s' needs 'files'",
+		                fwp_command_name(r->command));
 	}
 	if (!e && (v = json_object_get(args, "confirm"))) {
 		json_int_t s = json_integer_value(v);
 		if (!json_is_integer(v) || s < 1 || s > FWP_MAX_CONFIRM)
-			e = fail(err, size, -EINVAL, "args.confirm: expected seconds from 1 to %d",
-			         FWP_MAX_CONFIRM);
+			e = fw_errf(err, size, -EINVAL,
+			            "args.confirm: expected seconds from 1 to %d", FWP_MAX_CONFIRM);
 		else
 			r->confirm = (uint32_t)s;
 	}
 	if (!e && (v = json_object_get(args, "generation"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			e = fail(err, size, -EINVAL,
-			         "args.generation: expected a generation number");
+			e = fw_errf(err, size, -EINVAL,
+			            "args.generation: expected a generation number");
 		else
 			r->generation = (uint64_t)json_integer_value(v);
 	}
@@ -229,27 +218,27 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 		e = parse_origin(v, r, err, size);
 	if (!e && (v = json_object_get(args, "force"))) {
 		if (!json_is_boolean(v))
-			e = fail(err, size, -EINVAL, "args.force: expected true or false");
+			e = fw_errf(err, size, -EINVAL, "args.force: expected true or false");
 		else
 			r->force = json_is_true(v);
 	}
 	if (!e && (v = json_object_get(args, "tenant"))) {
 		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 32)
-			e = fail(err, size, -EINVAL, "args.tenant: expected a tenant name");
+			e = fw_errf(err, size, -EINVAL, "args.tenant: expected a tenant name");
 		else
 			r->tenant = json_string_value(v);
 	}
 	if (!e && (v = json_object_get(args, "follow"))) {
 		if (!json_is_boolean(v))
-			e = fail(err, size, -EINVAL, "args.follow: expected true or false");
+			e = fw_errf(err, size, -EINVAL, "args.follow: expected true or false");
 		else
 			r->follow = json_is_true(v);
 	}
 	if (!e && (v = json_object_get(args, "limit"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > FWP_MAX_LOGS)
-			e = fail(err, size, -EINVAL, "args.limit: expected records from 0 to %d",
-			         FWP_MAX_LOGS);
+			e = fw_errf(err, size, -EINVAL, "args.limit: expected records from 0 to %d",
+			            FWP_MAX_LOGS);
 		else {
 			r->limit = (uint32_t)json_integer_value(v);
 			r->has_limit = true;
@@ -259,8 +248,8 @@ static int parse_args(json_t *args, struct fwp_request *r, char *err, size_t siz
 		/* a full commit id: what a post-receive hook gets */
 		if (!json_is_string(v) || json_string_length(v) != 40 ||
 		    strspn(json_string_value(v), "0123456789abcdef") != 40)
-			e = fail(err, size, -EINVAL,
-			         "args.commit: expected a commit id of 40 lowercase hex digits");
+			e = fw_errf(err, size, -EINVAL,
+			            "args.commit: expected a commit id of 40 lowercase hex digits");
 		else
 			r->commit = json_string_value(v);
 	}
@@ -281,37 +270,39 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 	int e;
 
 	if (len > FWP_MAX_REQUEST)
-		return fail(err, err_size, -E2BIG, "request of %zu bytes is larger than %u", len,
-		            FWP_MAX_REQUEST);
+		return fw_errf(err, err_size, -E2BIG, "request of %zu bytes is larger than %u", len,
+		               FWP_MAX_REQUEST);
 	/* The size limit bounds allocation; no duplicate keys, as in policies. */
 	r.json = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!r.json)
-		return fail(err, err_size, -EINVAL, "request is not JSON: %s (column %d)",
-		            jerr.text, jerr.column);
+		return fw_errf(err, err_size, -EINVAL, "request is not JSON: %s (column %d)",
+		               jerr.text, jerr.column);
 	if (!json_is_object(r.json)) {
-		e = fail(err, err_size, -EINVAL, "request: expected a JSON object");
+		e = fw_errf(err, err_size, -EINVAL, "request: expected a JSON object");
 		goto out;
 	}
 	ver = json_object_get(r.json, "version");
 	if (!json_is_integer(ver)) {
-		e = fail(err, err_size, -EINVAL, "request: expected \"version\": %d", FWP_VERSION);
+		e = fw_errf(err, err_size, -EINVAL, "request: expected \"version\": %d",
+		            FWP_VERSION);
 		goto out;
 	}
 	if (json_integer_value(ver) != FWP_VERSION) {
-		e = fail(err, err_size, -EPROTO,
-		         "protocol version %lld is not supported, this fwd speaks version %d",
-		         (long long)json_integer_value(ver), FWP_VERSION);
+		e = fw_errf(err, err_size, -EPROTO,
+		            "protocol version %lld is not supported, this fwd speaks version %d",
+		            (long long)json_integer_value(ver), FWP_VERSION);
 		goto out;
 	}
 	id = json_object_get(r.json, "id");
 	if (id && (!json_is_integer(id) || json_integer_value(id) < 0)) {
-		e = fail(err, err_size, -EINVAL, "request: \"id\" must be a non-negative integer");
+		e = fw_errf(err, err_size, -EINVAL,
+		            "request: \"id\" must be a non-negative integer");
 		goto out;
 	}
 	r.id = id ? (uint64_t)json_integer_value(id) : 0;
 	cmd = json_object_get(r.json, "command");
 	if (!json_is_string(cmd)) {
-		e = fail(err, err_size, -EINVAL, "request: expected \"command\": a string");
+		e = fw_errf(err, err_size, -EINVAL, "request: expected \"command\": a string");
 		goto out;
 	}
 	size_t c;
@@ -319,11 +310,11 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 		if (!strcmp(json_string_value(cmd), command_names[c]))
 			break;
 	if (c == N_COMMANDS) {
-		e = fail(err, err_size, -EINVAL,
-		         "unknown command '%.64s' (expected status, apply, confirm, rollback, "
-		         "history, show, logs, counters, diff, rule-add, rule-del, vpn-status, "
-		         "sync, vpn-edit or vpn-list)",
-		         json_string_value(cmd));
+		e = fw_errf(err, err_size, -EINVAL,
+		            "unknown command '%.64s' (expected status, apply, confirm, rollback, "
+		            "history, show, logs, counters, diff, rule-add, rule-del, vpn-status, "
+		            "sync, vpn-edit or vpn-list)",
+		            json_string_value(cmd));
 		goto out;
 	}
 	r.command = (enum fwp_command)c;
@@ -333,7 +324,7 @@ int fwp_request_parse(const char *buf, size_t len, struct fwp_request *ret, char
 	{
 		if (strcmp(key, "version") && strcmp(key, "id") && strcmp(key, "command") &&
 		    strcmp(key, "args")) {
-			e = fail(
+			e = fw_errf(
 			    err, err_size, -EINVAL,
 			    "request: unknown key '%.64s' (expected version, id, command, args)",
 			    key);

@@ -1,22 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Checks shared by the control protocol's argument parsers. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fwd/proto.h"
 #include "proto_args.h"
-
-int fwp_arg_fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 bool fwp_arg_is_value(const json_t *v)
 {
@@ -33,8 +22,8 @@ int fwp_arg_string(json_t *o, const char *key, const char *what, const char **re
 	if (!v)
 		return 0;
 	if (!fwp_arg_is_value(v))
-		return fwp_arg_fail(err, size, "%s: expected a string of 1 to %d bytes", what,
-		                    FWP_MAX_RULE_VALUE);
+		return fw_errf(err, size, -EINVAL, "%s: expected a string of 1 to %d bytes", what,
+		               FWP_MAX_RULE_VALUE);
 	*ret = json_string_value(v);
 	return 0;
 }

@@ -8,9 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Format the message into err and return -EINVAL. */
-int fwp_arg_fail(char *err, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "fwd/diag.h"
 
 /* A string of 1 to FWP_MAX_RULE_VALUE bytes without a NUL inside. */
 bool fwp_arg_is_value(const json_t *v);

@@ -20,15 +20,15 @@ static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n,
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > FWP_MAX_RULE_LIST)
-		return fwp_arg_fail(err, size,
-		                    "args.rule.%s: expected a string or a list of 1 to %d strings",
-		                    key, FWP_MAX_RULE_LIST);
+		return fw_errf(err, size, -EINVAL,
+		               "args.rule.%s: expected a string or a list of 1 to %d strings", key,
+		               FWP_MAX_RULE_LIST);
 	json_array_foreach(v, i, x)
 	{
 		if (!fwp_arg_is_value(x))
-			return fwp_arg_fail(err, size,
-			                    "args.rule.%s[%zu]: expected a string of 1 to %d bytes",
-			                    key, i, FWP_MAX_RULE_VALUE);
+			return fw_errf(err, size, -EINVAL,
+			               "args.rule.%s[%zu]: expected a string of 1 to %d bytes", key,
+			               i, FWP_MAX_RULE_VALUE);
 		ret[i] = json_string_value(x);
 	}
 	*ret_n = json_array_size(v);
@@ -43,17 +43,16 @@ static int parse_rule(json_t *v, struct fwp_rule *rule, char *err, size_t size)
 	int e;
 
 	if (!json_is_object(v))
-		return fwp_arg_fail(
-		    err, size,
-		    "args.rule: expected {\"from\", \"to\", \"allow\"} and optionally "
-		    "\"id\", \"log\", \"comment\", \"before\"");
+		return fw_errf(err, size, -EINVAL,
+		               "args.rule: expected {\"from\", \"to\", \"allow\"} and optionally "
+		               "\"id\", \"log\", \"comment\", \"before\"");
 	json_object_foreach(v, key, x)
 	{
 		bool known = false;
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]);
 		if (!known)
-			return fwp_arg_fail(err, size, "args.rule: unknown key '%.64s'", key);
+			return fw_errf(err, size, -EINVAL, "args.rule: unknown key '%.64s'", key);
 	}
 	if ((e = list_arg(v, "from", rule->from, &rule->n_from, err, size)) < 0 ||
 	    (e = list_arg(v, "to", rule->to, &rule->n_to, err, size)) < 0 ||
@@ -65,7 +64,7 @@ static int parse_rule(json_t *v, struct fwp_rule *rule, char *err, size_t size)
 		return e;
 	if ((x = json_object_get(v, "log"))) {
 		if (!json_is_boolean(x))
-			return fwp_arg_fail(err, size, "args.rule.log: expected true or false");
+			return fw_errf(err, size, -EINVAL, "args.rule.log: expected true or false");
 		rule->log = json_is_true(x);
 	}
 	return 0;
@@ -77,15 +76,15 @@ int fwp_parse_rule_args(json_t *args, struct fwp_request *r, char *err, size_t s
 	json_t *v;
 
 	if (!r->tenant)
-		return fwp_arg_fail(err, size, "args: '%s' needs 'tenant'", cmd);
+		return fw_errf(err, size, -EINVAL, "args: '%s' needs 'tenant'", cmd);
 	if (r->command == FWP_RULE_ADD) {
 		if (!(v = json_object_get(args, "rule")))
-			return fwp_arg_fail(err, size, "args: '%s' needs 'rule'", cmd);
+			return fw_errf(err, size, -EINVAL, "args: '%s' needs 'rule'", cmd);
 		r->has_rule = true;
 		return parse_rule(v, &r->rule, err, size);
 	}
 	if (!json_object_get(args, "id"))
-		return fwp_arg_fail(err, size, "args: '%s' needs 'id'", cmd);
+		return fw_errf(err, size, -EINVAL, "args: '%s' needs 'id'", cmd);
 	return fwp_arg_string(args, "id", "args.id", &r->rule_id, err, size);
 }
 

@@ -24,14 +24,15 @@ static int list_arg(json_t *o, const char *key, const char **ret, size_t *ret_n,
 	if (!v)
 		return 0;
 	if (!json_is_array(v) || json_array_size(v) > FWP_MAX_RULE_LIST)
-		return fwp_arg_fail(err, size, "args.vpn.%s: expected a list of up to %d strings",
-		                    key, FWP_MAX_RULE_LIST);
+		return fw_errf(err, size, -EINVAL,
+		               "args.vpn.%s: expected a list of up to %d strings", key,
+		               FWP_MAX_RULE_LIST);
 	json_array_foreach(v, i, x)
 	{
 		if (!fwp_arg_is_value(x))
-			return fwp_arg_fail(err, size,
-			                    "args.vpn.%s[%zu]: expected a string of 1 to %d bytes",
-			                    key, i, FWP_MAX_RULE_VALUE);
+			return fw_errf(err, size, -EINVAL,
+			               "args.vpn.%s[%zu]: expected a string of 1 to %d bytes", key,
+			               i, FWP_MAX_RULE_VALUE);
 		ret[i] = json_string_value(x);
 	}
 	*ret_n = json_array_size(v);
@@ -50,19 +51,18 @@ int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t si
 	int rc;
 
 	if (!r->tenant)
-		return fwp_arg_fail(err, size, "args: 'vpn-edit' needs 'tenant'");
+		return fw_errf(err, size, -EINVAL, "args: 'vpn-edit' needs 'tenant'");
 	if (!json_is_object(v))
-		return fwp_arg_fail(
-		    err, size,
-		    "args.vpn: expected {\"op\", \"name\", ...} (user-add, user-del, "
-		    "site-add, site-del)");
+		return fw_errf(err, size, -EINVAL,
+		               "args.vpn: expected {\"op\", \"name\", ...} (user-add, user-del, "
+		               "site-add, site-del)");
 	json_object_foreach(v, key, x)
 	{
 		bool known = false;
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]);
 		if (!known)
-			return fwp_arg_fail(err, size, "args.vpn: unknown key '%.64s'", key);
+			return fw_errf(err, size, -EINVAL, "args.vpn: unknown key '%.64s'", key);
 	}
 	e->keepalive = -1;
 	if ((rc = string_arg(v, "op", &e->op, err, size)) < 0 ||
@@ -76,15 +76,15 @@ int fwp_parse_vpn_args(json_t *args, struct fwp_request *r, char *err, size_t si
 	for (size_t i = 0; e->op && i < sizeof(ops) / sizeof(ops[0]); i++)
 		known_op |= !strcmp(e->op, ops[i]);
 	if (!known_op)
-		return fwp_arg_fail(
-		    err, size, "args.vpn.op: expected user-add, user-del, site-add or site-del");
+		return fw_errf(err, size, -EINVAL,
+		               "args.vpn.op: expected user-add, user-del, site-add or site-del");
 	if (!e->name)
-		return fwp_arg_fail(err, size, "args.vpn: '%s' needs 'name'", e->op);
+		return fw_errf(err, size, -EINVAL, "args.vpn: '%s' needs 'name'", e->op);
 	if ((x = json_object_get(v, "keepalive"))) {
 		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
 		    json_integer_value(x) > 65535)
-			return fwp_arg_fail(err, size,
-			                    "args.vpn.keepalive: expected seconds from 0 to 65535");
+			return fw_errf(err, size, -EINVAL,
+			               "args.vpn.keepalive: expected seconds from 0 to 65535");
 		e->keepalive = (int)json_integer_value(x);
 	}
 	r->has_vpn = true;

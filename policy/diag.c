@@ -229,3 +229,15 @@ void fw_diags_print(const struct fw_diags *d, FILE *f, const char *prefix)
 		free(s);
 	}
 }
+
+int fw_errf(char *err, size_t size, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (size) {
+		va_start(ap, fmt);
+		vsnprintf(err, size, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}

@@ -11,15 +11,6 @@
 #include "util.h"
 #include "ytree.h"
 
-/* The text by lines: line L (1-based) is s[off[L-1], off[L]). */
-struct text {
-	const char *s;
-	size_t len;
-	size_t *off;
-	unsigned n_lines;
-	const char *nl; /* the file's line break: "\n" or "\r\n" */
-};
-
 enum rules_form {
 	RULES_MISSING, /* no rules: section */
 	RULES_EMPTY,   /* rules: with nothing, or rules: [] */
@@ -55,64 +46,6 @@ static int fail(struct err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-/* YAML also breaks lines at a lone CR, NEL, LS and PS; positions here are
- * counted in "\n" lines, so such files are left alone. */
-static size_t odd_break(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		const unsigned char *u = (const unsigned char *)s + i;
-		if ((u[0] == '\r' && (i + 1 == len || u[1] != '\n')) ||
-		    (u[0] == 0xc2 && i + 1 < len && u[1] == 0x85) ||
-		    (u[0] == 0xe2 && i + 2 < len && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9)))
-			return i;
-	}
-	return len;
-}
-
-static int text_index(const char *file, struct text *t, const char *s, size_t len, struct err *e)
-{
-	unsigned n = 1;
-	size_t odd = odd_break(s, len);
-
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
-	if (odd < len) {
-		unsigned line = 1;
-		for (size_t i = 0; i < odd; i++)
-			line += s[i] == '\n';
-		return fail(e, -EINVAL,
-		            "%s:%u: a line break other than LF or CR LF (a lone CR, NEL, LS or "
-		            "PS); fwctl does not edit such files",
-		            file, line);
-	}
-	t->off = calloc((size_t)n + 1, sizeof(*t->off));
-	if (!t->off)
-		return -ENOMEM;
-	t->s = s;
-	t->len = len;
-	t->n_lines = 0;
-	/* libyaml does not count a byte order mark in columns: nor do we */
-	t->off[0] = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\n')
-			t->off[++t->n_lines] = i + 1;
-	if (t->off[t->n_lines] < len) /* a last line without a line break */
-		t->off[++t->n_lines] = len;
-	t->nl = t->n_lines && t->off[1] >= 2 && s[t->off[1] - 2] == '\r' ? "\r\n" : "\n";
-	return 0;
-}
-
-/* Line L without its line break. */
-static const char *line_at(const struct text *t, unsigned L, size_t *len)
-{
-	size_t a = t->off[L - 1], b = t->off[L];
-
-	while (b > a && (t->s[b - 1] == '\n' || t->s[b - 1] == '\r'))
-		b--;
-	*len = b - a;
-	return t->s + a;
-}
-
 static size_t indent_of(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -122,19 +55,19 @@ static size_t indent_of(const char *s, size_t len)
 	return i;
 }
 
-static bool line_blank(const struct text *t, unsigned L)
+static bool line_blank(const struct edit_text *t, unsigned L)
 {
 	size_t len;
-	const char *s = line_at(t, L, &len);
+	const char *s = edit_text_line(t, L, &len);
 
 	return indent_of(s, len) == len;
 }
 
 /* A comment line indented at most `indent`: it belongs to what follows. */
-static bool line_outer_comment(const struct text *t, unsigned L, size_t indent)
+static bool line_outer_comment(const struct edit_text *t, unsigned L, size_t indent)
 {
 	size_t len;
-	const char *s = line_at(t, L, &len);
+	const char *s = edit_text_line(t, L, &len);
 	size_t i = indent_of(s, len);
 
 	return i < len && s[i] == '#' && i <= indent;
@@ -161,7 +94,7 @@ static void rules_free(struct rules *r)
 }
 
 /* Where each rule of a block list starts and ends. */
-static int block_items(const struct text *t, struct rules *r, unsigned limit, struct err *e)
+static int block_items(const struct edit_text *t, struct rules *r, unsigned limit, struct err *e)
 {
 	const struct ynode *seq = r->val;
 	const struct edit_lines lines = {t->s, t->len, t->off, t->n_lines};
@@ -188,7 +121,7 @@ static int block_items(const struct text *t, struct rules *r, unsigned limit, st
 			            r->doc->file, L, it->loc.col, i + 1);
 		for (s = L; s > prev; s--) {
 			size_t len;
-			const char *p = line_at(t, s, &len);
+			const char *p = edit_text_line(t, s, &len);
 			if (indent_of(p, len) == r->dash_indent && len > r->dash_indent &&
 			    p[r->dash_indent] == '-')
 				break;
@@ -219,7 +152,7 @@ static int block_items(const struct text *t, struct rules *r, unsigned limit, st
 	return 0;
 }
 
-static int rules_find(const char *file, const struct text *t, struct rules *r, struct err *e)
+static int rules_find(const char *file, const struct edit_text *t, struct rules *r, struct err *e)
 {
 	struct fw_diags d = {0};
 	const struct ynode *root;
@@ -239,7 +172,7 @@ static int rules_find(const char *file, const struct text *t, struct rules *r, s
 	root = r->doc->root;
 	if (!root || root->kind != YN_MAP)
 		return fail(e, -EINVAL, "%s: not a tenant file (expected a mapping)", file);
-	p = line_at(t, root->loc.line, &len);
+	p = edit_text_line(t, root->loc.line, &len);
 	if (root->loc.col - 1 < len && p[root->loc.col - 1] == '{')
 		return fail(e, -EINVAL,
 		            "%s:%u:%u: the file is one flow mapping ({...}); fwctl does not edit "
@@ -253,7 +186,7 @@ static int rules_find(const char *file, const struct text *t, struct rules *r, s
 	if (!r->key) {
 		/* A new section goes at the end, as indented as the others. */
 		r->form = RULES_MISSING;
-		p = root->n ? line_at(t, root->keys[0]->loc.line, &len) : NULL;
+		p = root->n ? edit_text_line(t, root->keys[0]->loc.line, &len) : NULL;
 		r->root_indent = p ? (unsigned)indent_of(p, len) : 0;
 		return 0;
 	}
@@ -271,7 +204,7 @@ static int rules_find(const char *file, const struct text *t, struct rules *r, s
 	if (r->val->kind == YN_SEQ) {
 		char c;
 
-		p = line_at(t, r->val->loc.line, &len);
+		p = edit_text_line(t, r->val->loc.line, &len);
 		c = r->val->loc.col - 1 < len ? p[r->val->loc.col - 1] : 0;
 
 		if (c == '-') {
@@ -328,7 +261,7 @@ static int check_id_free(const char *file, const struct ydoc *doc, const char *i
 }
 
 /* text[0, a) + insert + text[b, len) */
-static int splice(const struct text *t, size_t a, size_t b, const char *ins, size_t ins_len,
+static int splice(const struct edit_text *t, size_t a, size_t b, const char *ins, size_t ins_len,
                   char **ret, size_t *ret_len)
 {
 	size_t len = a + ins_len + (t->len - b);
@@ -347,8 +280,8 @@ static int splice(const struct text *t, size_t a, size_t b, const char *ins, siz
 
 /* text[0, at) + ins + text[at, a) + text[b, len): an insertion and a
  * removal after it. */
-static int splice2(const struct text *t, size_t at, const char *ins, size_t a, size_t b, char **ret,
-                   size_t *ret_len)
+static int splice2(const struct edit_text *t, size_t at, const char *ins, size_t a, size_t b,
+                   char **ret, size_t *ret_len)
 {
 	size_t il = strlen(ins), len = at + il + (a - at) + (t->len - b);
 	char *s = malloc(len + 1);
@@ -389,12 +322,12 @@ static int reads_back(const char *file, const char *s, size_t len, struct err *e
 	return r;
 }
 
-static bool ends_with_nl(const struct text *t)
+static bool ends_with_nl(const struct edit_text *t)
 {
 	return t->len && t->s[t->len - 1] == '\n';
 }
 
-static int add_to(const struct text *t, const struct rules *r, const struct fw_rule_spec *s,
+static int add_to(const struct edit_text *t, const struct rules *r, const struct fw_rule_spec *s,
                   FILE *f, size_t *ret_a, size_t *ret_b, struct err *e)
 {
 	if (r->form == RULES_BLOCK) {
@@ -442,7 +375,7 @@ static int add_to(const struct text *t, const struct rules *r, const struct fw_r
 	 * "[]" (with the blanks before it) goes away; a comment stays. */
 	unsigned L = r->key->loc.line, ki = r->key->loc.col - 1;
 	size_t len, start = t->off[L - 1];
-	const char *p = line_at(t, L, &len);
+	const char *p = edit_text_line(t, L, &len);
 	size_t end = (size_t)(p - t->s) + len, a = end, rest = end;
 
 	if (r->val->kind == YN_SEQ) {
@@ -470,7 +403,7 @@ int fw_edit_rule_add(const char *file, const char *text, size_t len,
                      size_t err_size)
 {
 	struct err e = {err, err_size};
-	struct text t = {0};
+	struct edit_text t = {0};
 	struct rules r = {0};
 	char *ins = NULL, *out = NULL;
 	size_t ins_len = 0, a = 0, b = 0, out_len = 0;
@@ -480,7 +413,7 @@ int fw_edit_rule_add(const char *file, const char *text, size_t len,
 	err[0] = '\0';
 	rc = edit_check_spec(spec, err, err_size);
 	if (!rc)
-		rc = text_index(file, &t, text, len, &e);
+		rc = edit_text_index(file, text, len, &t, e.buf, e.size);
 	if (!rc)
 		rc = rules_find(file, &t, &r, &e);
 	if (!rc && spec->id)
@@ -513,7 +446,7 @@ int fw_edit_rule_del(const char *file, const char *text, size_t len, const char 
                      size_t *ret_len, char *err, size_t err_size)
 {
 	struct err e = {err, err_size};
-	struct text t = {0};
+	struct edit_text t = {0};
 	struct rules r = {0};
 	size_t at = SIZE_MAX, out_len = 0;
 	char buf[64], *out = NULL;
@@ -523,7 +456,7 @@ int fw_edit_rule_del(const char *file, const char *text, size_t len, const char 
 	err[0] = '\0';
 	rc = edit_check_value("id", id, err, err_size);
 	if (!rc)
-		rc = text_index(file, &t, text, len, &e);
+		rc = edit_text_index(file, text, len, &t, e.buf, e.size);
 	if (!rc)
 		rc = rules_find(file, &t, &r, &e);
 	for (size_t i = 0; !rc && r.form == RULES_BLOCK && i < r.n; i++)
@@ -534,7 +467,7 @@ int fw_edit_rule_del(const char *file, const char *text, size_t len, const char 
 	if (!rc) {
 		unsigned s = r.start[at], end = r.end[at];
 		size_t klen, colon_at;
-		const char *p = line_at(&t, r.key->loc.line, &klen);
+		const char *p = edit_text_line(&t, r.key->loc.line, &klen);
 		const char *colon =
 		    memchr(p + r.key->loc.col - 1, ':', klen - (r.key->loc.col - 1));
 

@@ -18,6 +18,23 @@ struct edit_lines {
 	unsigned n_lines;
 };
 
+/* The whole text by lines (edit_text.c): line L (1-based) is
+ * s[off[L-1], off[L]); off[0] skips a byte order mark (libyaml does not
+ * count it in columns). */
+struct edit_text {
+	const char *s;
+	size_t len;
+	size_t *off; /* n_lines + 1 entries; the caller frees it */
+	unsigned n_lines;
+	const char *nl; /* the file's line break: "\n" or "\r\n" */
+};
+/* 0, or -EINVAL with a message naming file:line (a line break other than
+ * LF or CR LF: positions are counted in "\n" lines), or -ENOMEM. */
+int edit_text_index(const char *file, const char *s, size_t len, struct edit_text *ret, char *err,
+                    size_t size);
+/* Line L without its line break. */
+const char *edit_text_line(const struct edit_text *t, unsigned L, size_t *len);
+
 /* The last line of each of the n items of the block list that is the value
  * of the top-level key written at key_line:key_col (edit_span.c); 0 for an
  * item it did not see. 0 or a negative errno. */

@@ -1,33 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The rule to add: its values checked, then written as one list item. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "edit_int.h"
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#include "fwd/diag.h"
 
 int edit_check_value(const char *key, const char *v, char *err, size_t size)
 {
 	if (!v || !*v)
-		return fail(err, size, "%s: expected a value, found an empty one", key);
+		return fw_errf(err, size, -EINVAL, "%s: expected a value, found an empty one", key);
 	if (strlen(v) > FW_EDIT_MAX_VALUE)
-		return fail(err, size, "%s: longer than %d bytes", key, FW_EDIT_MAX_VALUE);
+		return fw_errf(err, size, -EINVAL, "%s: longer than %d bytes", key,
+		               FW_EDIT_MAX_VALUE);
 	if (!edit_utf8_valid(v))
-		return fail(err, size, "%s: not valid UTF-8", key);
+		return fw_errf(err, size, -EINVAL, "%s: not valid UTF-8", key);
 	return 0;
 }
 
@@ -36,9 +25,10 @@ static int check_list(const char *key, const char *const *v, size_t n, char *err
 	int r = 0;
 
 	if (n == 0)
-		return fail(err, size, "%s: expected at least one value", key);
+		return fw_errf(err, size, -EINVAL, "%s: expected at least one value", key);
 	if (n > FW_EDIT_MAX_LIST)
-		return fail(err, size, "%s: more than %d values", key, FW_EDIT_MAX_LIST);
+		return fw_errf(err, size, -EINVAL, "%s: more than %d values", key,
+		               FW_EDIT_MAX_LIST);
 	for (size_t i = 0; !r && i < n; i++)
 		r = edit_check_value(key, v[i], err, size);
 	return r;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One VPN user or site into or out of a tenant file's text (fwd/edit_vpn.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +11,6 @@
 #include "schema.h"
 #include "ytree.h"
 
-struct text {
-	const char *s;
-	size_t len;
-	size_t *off; /* line L (1-based) is s[off[L-1], off[L]) */
-	unsigned n_lines;
-	const char *nl;
-};
-
 /* The `users:` or `sites:` map of the vpn section, as found. */
 struct section {
 	struct ydoc *doc;
@@ -27,62 +18,10 @@ struct section {
 	const struct ynode *key, *val; /* users: / sites:, NULL when absent */
 };
 
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int text_index(const char *file, struct text *t, const char *s, size_t len, char *err,
-                      size_t size)
-{
-	unsigned n = 1;
-
-	/* Positions are counted in "\n" lines: other line breaks are left alone. */
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n'))
-			return fail(err, size, -EINVAL,
-			            "%s: a line break other than LF or CR LF; fwctl does not edit "
-			            "such files",
-			            file);
-		n += s[i] == '\n';
-	}
-	t->off = calloc((size_t)n + 1, sizeof(*t->off));
-	if (!t->off)
-		return -ENOMEM;
-	t->s = s;
-	t->len = len;
-	t->off[0] = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\n')
-			t->off[++t->n_lines] = i + 1;
-	if (t->off[t->n_lines] < len)
-		t->off[++t->n_lines] = len;
-	t->nl = t->n_lines && t->off[1] >= 2 && s[t->off[1] - 2] == '\r' ? "\r\n" : "\n";
-	return 0;
-}
-
-static const char *line_at(const struct text *t, unsigned L, size_t *len)
-{
-	size_t a = t->off[L - 1], b = t->off[L];
-
-	while (b > a && (t->s[b - 1] == '\n' || t->s[b - 1] == '\r'))
-		b--;
-	*len = b - a;
-	return t->s + a;
-}
-
-static size_t indent_at(const struct text *t, unsigned L, bool *blank)
+static size_t indent_at(const struct edit_text *t, unsigned L, bool *blank)
 {
 	size_t len, i = 0;
-	const char *s = line_at(t, L, &len);
+	const char *s = edit_text_line(t, L, &len);
 
 	while (i < len && s[i] == ' ')
 		i++;
@@ -90,10 +29,10 @@ static size_t indent_at(const struct text *t, unsigned L, bool *blank)
 	return i;
 }
 
-static char char_at(const struct text *t, const struct ynode *n)
+static char char_at(const struct edit_text *t, const struct ynode *n)
 {
 	size_t len;
-	const char *s = line_at(t, n->loc.line, &len);
+	const char *s = edit_text_line(t, n->loc.line, &len);
 
 	return n->loc.col - 1 < len ? s[n->loc.col - 1] : '\0';
 }
@@ -113,7 +52,7 @@ static unsigned last_line(const struct ynode *n, unsigned depth)
 /* The last line of an entry whose key is indented `indent`: its last node's
  * line, then the lines indented deeper that continue it (a value over
  * several lines, a comment inside the entry). */
-static unsigned entry_end(const struct text *t, const struct ynode *val, size_t indent)
+static unsigned entry_end(const struct edit_text *t, const struct ynode *val, size_t indent)
 {
 	unsigned end = last_line(val, 0);
 	bool blank;
@@ -123,7 +62,7 @@ static unsigned entry_end(const struct text *t, const struct ynode *val, size_t 
 	return end;
 }
 
-static int section_find(const char *file, const struct text *t, const char *which,
+static int section_find(const char *file, const struct edit_text *t, const char *which,
                         struct section *sec, char *err, size_t size)
 {
 	struct fw_diags d = {0};
@@ -134,7 +73,7 @@ static int section_find(const char *file, const struct text *t, const char *whic
 		char *msg = d.n ? fw_diag_format(&d.v[0]) : NULL;
 		r = r == -ENOMEM
 		        ? r
-		        : fail(err, size, -EINVAL, "%s", msg ? msg : "the file does not parse");
+		        : fw_errf(err, size, -EINVAL, "%s", msg ? msg : "the file does not parse");
 		free(msg);
 		fw_diags_free(&d);
 		return r;
@@ -142,18 +81,19 @@ static int section_find(const char *file, const struct text *t, const char *whic
 	fw_diags_free(&d);
 	root = sec->doc->root;
 	if (!root || root->kind != YN_MAP || char_at(t, root) == '{')
-		return fail(err, size, -EINVAL,
-		            "%s: not a tenant file fwctl edits (a block mapping)", file);
+		return fw_errf(err, size, -EINVAL,
+		               "%s: not a tenant file fwctl edits (a block mapping)", file);
 	sec->vpn = ymap_get(root, "vpn");
 	if (!sec->vpn || sec->vpn->kind != YN_MAP || sec->vpn->n == 0)
-		return fail(err, size, -ENOENT,
-		            "%s: the tenant has no vpn: section (listen_port, pool); add it first",
-		            file);
+		return fw_errf(
+		    err, size, -ENOENT,
+		    "%s: the tenant has no vpn: section (listen_port, pool); add it first", file);
 	if (char_at(t, sec->vpn) == '{')
-		return fail(err, size, -EINVAL,
-		            "%s:%u:%u: vpn: written as a flow mapping ({...}); fwctl does not edit "
-		            "it; edit the file",
-		            file, sec->vpn->loc.line, sec->vpn->loc.col);
+		return fw_errf(
+		    err, size, -EINVAL,
+		    "%s:%u:%u: vpn: written as a flow mapping ({...}); fwctl does not edit "
+		    "it; edit the file",
+		    file, sec->vpn->loc.line, sec->vpn->loc.col);
 	for (size_t i = 0; i < sec->vpn->n; i++)
 		if (!strcmp(sec->vpn->keys[i]->str, which)) {
 			sec->key = sec->vpn->keys[i];
@@ -162,7 +102,7 @@ static int section_find(const char *file, const struct text *t, const char *whic
 	if (sec->val &&
 	    !(sec->val->kind == YN_MAP && (sec->val->n == 0 || char_at(t, sec->val) != '{')) &&
 	    !(sec->val->kind == YN_SCALAR && sec->val->plain && sec->val->len == 0))
-		return fail(
+		return fw_errf(
 		    err, size, -EINVAL,
 		    "%s:%u:%u: %s: written in a form fwctl does not edit (not a mapping, or "
 		    "a flow mapping); edit the file",
@@ -181,7 +121,7 @@ static const struct ynode *entry_find(const struct section *sec, const char *nam
 }
 
 /* text[0, a) + ins + text[a, b) + text[c, len) */
-static int splice(const struct text *t, size_t a, const char *ins, size_t ins_len, size_t b,
+static int splice(const struct edit_text *t, size_t a, const char *ins, size_t ins_len, size_t b,
                   size_t c, char **ret, size_t *ret_len)
 {
 	size_t len = a + ins_len + (b - a) + (t->len - c);
@@ -209,7 +149,7 @@ static int reads_back(const char *file, const char *s, size_t len, char *err, si
 	if (r == 0 && !fw_diags_has_errors(&d))
 		r = 0;
 	else if (r != -ENOMEM)
-		r = fail(err, size, -EINVAL, "%s: the edited file would not read back", file);
+		r = fw_errf(err, size, -EINVAL, "%s: the edited file would not read back", file);
 	fw_diags_free(&d);
 	return r;
 }
@@ -266,7 +206,7 @@ static void put_site(FILE *f, const void *spec, unsigned ind, unsigned sub, cons
 }
 
 /* Where the new entry goes and how it is indented. */
-static int place(const struct text *t, const struct section *sec, const char *which, FILE *f,
+static int place(const struct edit_text *t, const struct section *sec, const char *which, FILE *f,
                  size_t *a, size_t *b, size_t *c, unsigned *ind, unsigned *sub, char *err,
                  size_t size)
 {
@@ -279,7 +219,7 @@ static int place(const struct text *t, const struct section *sec, const char *wh
 
 		*ind = k0->loc.col - 1;
 		if (indent_at(t, k0->loc.line, &blank) != *ind)
-			return fail(
+			return fw_errf(
 			    err, size, -EINVAL,
 			    "%s:%u:%u: %s: an entry not on a line of its own; edit the file",
 			    sec->doc->file, k0->loc.line, k0->loc.col, which);
@@ -297,7 +237,7 @@ static int place(const struct text *t, const struct section *sec, const char *wh
 		 * the "{}" goes; a comment on the line stays. */
 		unsigned L = sec->key->loc.line;
 		size_t len, start = t->off[L - 1];
-		const char *p = line_at(t, L, &len);
+		const char *p = edit_text_line(t, L, &len);
 		size_t eol = (size_t)(p - t->s) + len;
 
 		*ind = sec->key->loc.col - 1 + 2;
@@ -307,7 +247,7 @@ static int place(const struct text *t, const struct section *sec, const char *wh
 			const char *close = memchr(t->s + open, '}', eol - open);
 
 			if (sec->val->loc.line != L || !close)
-				return fail(
+				return fw_errf(
 				    err, size, -EINVAL,
 				    "%s:%u: %s: written in a form fwctl does not edit; edit the "
 				    "file",
@@ -346,20 +286,20 @@ static int add(const char *file, const char *text, size_t len, const char *which
                const char *name, const void *spec, put_fn put, char **ret, size_t *ret_len,
                char *err, size_t size)
 {
-	struct text t = {0};
+	struct edit_text t = {0};
 	struct section sec = {0};
 	char *ins = NULL, *out = NULL;
 	size_t ins_len = 0, a = 0, b = 0, c = 0, out_len = 0, at;
 	unsigned ind = 0, sub = 0;
 	const struct ynode *k;
 	FILE *f = NULL;
-	int r = text_index(file, &t, text, len, err, size);
+	int r = edit_text_index(file, text, len, &t, err, size);
 
 	if (!r)
 		r = section_find(file, &t, which, &sec, err, size);
 	if (!r && (k = entry_find(&sec, name, &at)))
-		r = fail(err, size, -EEXIST, "%s:%u:%u: VPN %s '%s' already exists", file,
-		         k->loc.line, k->loc.col, what, name);
+		r = fw_errf(err, size, -EEXIST, "%s:%u:%u: VPN %s '%s' already exists", file,
+		            k->loc.line, k->loc.col, what, name);
 	if (!r && !(f = open_memstream(&ins, &ins_len)))
 		r = -ENOMEM;
 	if (!r)
@@ -379,7 +319,7 @@ static int add(const char *file, const char *text, size_t len, const char *which
 		free(out);
 	}
 	if (r == -ENOMEM && !err[0])
-		fail(err, size, r, "out of memory");
+		fw_errf(err, size, r, "out of memory");
 	free(ins);
 	free(t.off);
 	ydoc_free(sec.doc);
@@ -389,7 +329,7 @@ static int add(const char *file, const char *text, size_t len, const char *which
 static int del(const char *file, const char *text, size_t len, const char *which, const char *what,
                const char *name, char **ret, size_t *ret_len, char *err, size_t size)
 {
-	struct text t = {0};
+	struct edit_text t = {0};
 	struct section sec = {0};
 	char *out = NULL;
 	size_t out_len = 0, i = 0;
@@ -400,15 +340,15 @@ static int del(const char *file, const char *text, size_t len, const char *which
 	err[0] = '\0';
 	r = edit_check_value("name", name, err, size);
 	if (!r)
-		r = text_index(file, &t, text, len, err, size);
+		r = edit_text_index(file, text, len, &t, err, size);
 	if (!r)
 		r = section_find(file, &t, which, &sec, err, size);
 	if (r == -ENOENT || (!r && !(k = entry_find(&sec, name, &i))))
-		r = fail(err, size, -ENOENT, "%s: no VPN %s '%s'", file, what, name);
+		r = fw_errf(err, size, -ENOENT, "%s: no VPN %s '%s'", file, what, name);
 	if (!r && indent_at(&t, k->loc.line, &blank) != k->loc.col - 1)
-		r = fail(err, size, -EINVAL,
-		         "%s:%u:%u: VPN %s '%s' is not on a line of its own; edit the file", file,
-		         k->loc.line, k->loc.col, what, name);
+		r = fw_errf(err, size, -EINVAL,
+		            "%s:%u:%u: VPN %s '%s' is not on a line of its own; edit the file",
+		            file, k->loc.line, k->loc.col, what, name);
 	if (!r) {
 		unsigned end = entry_end(&t, sec.val->vals[i], k->loc.col - 1);
 		size_t from = t.off[k->loc.line - 1], to = t.off[end];
@@ -416,7 +356,7 @@ static int del(const char *file, const char *text, size_t len, const char *which
 		if (sec.val->n == 1) {
 			/* The last one: "users: {}" keeps the section a mapping. */
 			size_t kl;
-			const char *p = line_at(&t, sec.key->loc.line, &kl);
+			const char *p = edit_text_line(&t, sec.key->loc.line, &kl);
 			const char *colon =
 			    memchr(p + sec.key->loc.col - 1, ':', kl - (sec.key->loc.col - 1));
 			size_t at = colon ? (size_t)(colon - t.s) + 1 : from;
@@ -435,7 +375,7 @@ static int del(const char *file, const char *text, size_t len, const char *which
 		free(out);
 	}
 	if (r == -ENOMEM && !err[0])
-		fail(err, size, r, "out of memory");
+		fw_errf(err, size, r, "out of memory");
 	free(t.off);
 	ydoc_free(sec.doc);
 	return r;
@@ -444,7 +384,7 @@ static int del(const char *file, const char *text, size_t len, const char *which
 static int check_name(const char *what, const char *s, char *err, size_t size)
 {
 	if (!s || !s_valid_name(s))
-		return fail(
+		return fw_errf(
 		    err, size, -EINVAL,
 		    "%s: expected a name (a lowercase letter, then up to 31 of a-z 0-9 - _; "
 		    "not all/any/firewall/internet), found '%.40s'",
@@ -457,7 +397,7 @@ static int check_key(const char *s, char *err, size_t size)
 	uint8_t k[FW_WG_KEY_LEN];
 
 	if (!s || vpn_key_from_b64(s, k) < 0)
-		return fail(
+		return fw_errf(
 		    err, size, -EINVAL,
 		    "public key: expected a WireGuard public key (44 characters of base64), "
 		    "found '%.60s'",
@@ -479,10 +419,10 @@ int fw_edit_vpn_user_add(const char *file, const char *text, size_t len,
 	if (!r && spec->address && strcmp(spec->address, "auto") &&
 	    (strlen(spec->address) > 64 || fw_prefix_parse(spec->address, false, &p) < 0 ||
 	     p.len != (p.family == 4 ? 32 : 128) || strchr(spec->address, '/')))
-		r = fail(err, err_size, -EINVAL,
-		         "address: expected an address or auto, found '%.64s'", spec->address);
+		r = fw_errf(err, err_size, -EINVAL,
+		            "address: expected an address or auto, found '%.64s'", spec->address);
 	if (!r && spec->n_groups > FW_EDIT_MAX_LIST)
-		r = fail(err, err_size, -EINVAL, "groups: more than %d", FW_EDIT_MAX_LIST);
+		r = fw_errf(err, err_size, -EINVAL, "groups: more than %d", FW_EDIT_MAX_LIST);
 	for (size_t i = 0; !r && i < spec->n_groups; i++)
 		r = check_name("group", spec->groups[i], err, err_size);
 	if (r)
@@ -509,22 +449,22 @@ int fw_edit_vpn_site_add(const char *file, const char *text, size_t len,
 	if (!r)
 		r = check_key(spec->public_key, err, err_size);
 	if (!r && (spec->n_networks == 0 || spec->n_networks > FW_EDIT_MAX_LIST))
-		r = fail(err, err_size, -EINVAL, "networks: expected 1 to %d prefixes",
-		         FW_EDIT_MAX_LIST);
+		r = fw_errf(err, err_size, -EINVAL, "networks: expected 1 to %d prefixes",
+		            FW_EDIT_MAX_LIST);
 	for (size_t i = 0; !r && i < spec->n_networks; i++)
 		if (strlen(spec->networks[i]) > 64 ||
 		    fw_prefix_parse(spec->networks[i], false, &p) < 0)
-			r = fail(err, err_size, -EINVAL,
-			         "networks: expected a prefix like 10.20.0.0/16, found '%.64s'",
-			         spec->networks[i]);
+			r = fw_errf(err, err_size, -EINVAL,
+			            "networks: expected a prefix like 10.20.0.0/16, found '%.64s'",
+			            spec->networks[i]);
 	if (!r && spec->endpoint &&
 	    (edit_check_value("endpoint", spec->endpoint, err, err_size) < 0 ||
 	     strlen(spec->endpoint) > 80 || !strrchr(spec->endpoint, ':')))
-		r = fail(err, err_size, -EINVAL,
-		         "endpoint: expected HOST:PORT like 198.51.100.20:51820, found '%.80s'",
-		         spec->endpoint);
+		r = fw_errf(err, err_size, -EINVAL,
+		            "endpoint: expected HOST:PORT like 198.51.100.20:51820, found '%.80s'",
+		            spec->endpoint);
 	if (!r && (spec->keepalive < -1 || spec->keepalive > 65535))
-		r = fail(err, err_size, -EINVAL, "keepalive: expected seconds from 0 to 65535");
+		r = fw_errf(err, err_size, -EINVAL, "keepalive: expected seconds from 0 to 65535");
 	if (r)
 		return r;
 	return add(file, text, len, "sites", "site", spec->name, spec, put_site, ret, ret_len, err,

@@ -64,4 +64,10 @@ bool fw_diags_has_errors(const struct fw_diags *d);
 void fw_diags_print(const struct fw_diags *d, FILE *f, const char *prefix);
 void fw_diags_free(struct fw_diags *d);
 
+/* The one-line message of a failure that has no place in a file: written
+ * into err (size 0: nowhere) and code returned, so that a function can say
+ * `return fw_errf(err, size, -EINVAL, "...", ...)`. */
+int fw_errf(char *err, size_t size, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -172,6 +172,17 @@ push
 expect_refused "$o" "signed with gpg, but only ssh keys are trusted (--git-trusted-gpg-keys would trust gpg keys)"
 stop
 
+# --- a keys file that trusts nobody stops fwd at start, like a bad signers file --------
+echo "not a key" >"$tmp/junk.asc"
+rm -f "$sock"
+timeout 20 ip netns exec "$(fwlab_ns fw)" "$build/fwd" --state-dir "$state" --socket "$sock" \
+	--group root --l2 off --git-receive "$tmp/repo.git" --git-trusted-gpg-keys "$tmp/junk.asc" \
+	>"$tmp/start.out" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && ok || bad "fwd with a junk keys file exited $rc, expected 1"
+[ "$(cat "$tmp/start.out")" = "fwd: git: trusted gpg keys $tmp/junk.asc: no OpenPGP public key in it (gpg --export [--armor] writes them)" ] &&
+	ok || bad "fwd's start message: $(cat "$tmp/start.out")"
+
 # --- no default gpg home, no temporary home left ------------------------------------
 [ ! -e "$tmp/canary" ] && ok || bad "fwd's gpg used the default home ($tmp/canary exists)"
 left="$(find "$state/gitops" -maxdepth 1 -name 'gpg-*')"

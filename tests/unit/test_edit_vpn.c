@@ -211,6 +211,13 @@ static void test_user_errors(void **state)
 	     NULL, -EINVAL,
 	     "f.yaml:2:6: vpn: written as a flow mapping ({...}); fwctl does not edit "
 	     "it; edit the file"},
+	    /* positions are counted in "\n" lines: other line breaks are refused */
+	    {"tenant: {name: t, id: 1}\nvpn:\r  listen_port: 1\n", "dave", K2, NULL, -EINVAL,
+	     "f.yaml:2: a line break other than LF or CR LF (a lone CR, NEL, LS or PS); fwctl "
+	     "does not edit such files"},
+	    {"tenant: {name: t, id: 1}\n# \xe2\x80\xa8\n", "dave", K2, NULL, -EINVAL,
+	     "f.yaml:2: a line break other than LF or CR LF (a lone CR, NEL, LS or PS); fwctl "
+	     "does not edit such files"},
 	};
 
 	(void)state;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -172,21 +171,13 @@ static char *ruleset(size_t n, size_t skip, size_t shift)
 	return buf;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 10,000 rules: one removed is found at once; all different stops at the
- * limit, also at once. */
+/* 10,000 rules: one removed is found; all different stops at the limit.
+ * (No time is asserted in a test.) */
 static void test_large(void **state)
 {
 	char *a = ruleset(10000, SIZE_MAX, 0), *b = ruleset(10000, 5000, 0),
 	     *c = ruleset(10000, SIZE_MAX, 7), *d = NULL;
-	double t0 = now();
+
 	(void)state;
 
 	assert_int_equal(fw_textdiff(a, b, "l", "r", 0, NULL, &d), 1);
@@ -197,8 +188,6 @@ static void test_large(void **state)
 	assert_int_equal(fw_textdiff(a, c, "l", "r", 0, NULL, &d), 1);
 	assert_string_equal(d, "--- l\n+++ r\ndiff too large: more than 10000 changed lines\n");
 	free(d);
-	print_message("two diffs of 10,000 lines: %.3f s\n", now() - t0);
-	assert_true(now() - t0 < 1.0);
 	free(a);
 	free(b);
 	free(c);

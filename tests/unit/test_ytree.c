@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -83,14 +82,6 @@ static void gen_close(struct gen *g)
 {
 	assert_int_equal(fclose(g->f), 0);
 	g->f = NULL;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- structure and locations ---- */
@@ -674,7 +665,7 @@ static void test_file_size_cap(void **state)
 	free(y);
 }
 
-/* A million nodes are fine (and fast); one more is not. */
+/* A million nodes are fine; one more is not. */
 static void test_node_cap(void **state)
 {
 	const size_t items = YT_MAX_NODES; /* plus the list itself */
@@ -689,26 +680,23 @@ static void test_node_cap(void **state)
 	expect_error_len(y, 4 * items,
 	                 "t.yaml:1000000:3: error: more than 1000000 nodes (limit: node count)\n");
 
-	double t0 = now();
 	assert_int_equal(ydoc_parse("t.yaml", y, 4 * (items - 1), &d, &doc), 0);
-	double took = now() - t0;
 	assert_int_equal(doc->root->n, items - 1);
 	assert_int_equal(doc->n_arena, YT_MAX_NODES);
 	assert_int_equal(doc->root->weight, YT_MAX_NODES);
-	print_message("%zu nodes in %.3f s\n", doc->n_arena, took);
-	assert_true(took < 5.0);
 	ydoc_free(doc);
 	fw_diags_free(&d);
 	free(y);
 }
 
-/* A big realistic file and a huge flat mapping both parse quickly. */
-static void test_speed(void **state)
+/* A big realistic file and a huge flat mapping both parse whole. (No time
+ * is asserted in a test: bench/bench_compile measures the parser with the
+ * rest of a compile.) */
+static void test_big_files(void **state)
 {
 	struct gen g;
 	struct fw_diags d = {0};
 	struct ydoc *doc = NULL;
-	double t0, took;
 	int i;
 
 	(void)state;
@@ -722,12 +710,8 @@ static void test_speed(void **state)
 		fflush(g.f);
 	}
 	gen_close(&g);
-	t0 = now();
 	assert_int_equal(ydoc_parse("t.yaml", g.buf, g.len, &d, &doc), 0);
-	took = now() - t0;
-	print_message("%zu bytes, %d hosts in %.3f s\n", g.len, i, took);
 	assert_int_equal(ymap_get(doc->root, "hosts")->n, (size_t)i);
-	assert_true(took < 5.0);
 	ydoc_free(doc);
 	free(g.buf);
 
@@ -737,12 +721,8 @@ static void test_speed(void **state)
 		fflush(g.f);
 	}
 	gen_close(&g);
-	t0 = now();
 	assert_int_equal(ydoc_parse("t.yaml", g.buf, g.len, &d, &doc), 0);
-	took = now() - t0;
-	print_message("flat mapping of %d keys in %.3f s\n", i, took);
 	assert_int_equal(doc->root->n, (size_t)i);
-	assert_true(took < 5.0);
 	assert_int_equal(d.n, 0);
 	ydoc_free(doc);
 	free(g.buf);
@@ -1123,7 +1103,7 @@ int main(void)
 	    cmocka_unit_test(test_scalar_cap),
 	    cmocka_unit_test(test_file_size_cap),
 	    cmocka_unit_test(test_node_cap),
-	    cmocka_unit_test(test_speed),
+	    cmocka_unit_test(test_big_files),
 	    cmocka_unit_test(test_nul_bytes),
 	    cmocka_unit_test(test_bad_utf8_and_controls),
 	    cmocka_unit_test(test_utf8_bom),
