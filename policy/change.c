@@ -72,24 +72,11 @@ static int table_diff(struct fw_change *c, size_t *cap, FILE *f, const struct fw
                       const struct fw_plan_table *n, const char *old_label, const char *new_label)
 {
 	const struct fw_plan_table *t = n ? n : o;
-	char *a = o ? plan_render_table(o) : strdup("");
-	char *b = n ? plan_render_table(n) : strdup("");
-	char *la = NULL, *lb = NULL, *d = NULL;
-	int r = -ENOMEM;
+	int r = change_text_diff(f, o ? plan_render_table(o) : strdup(""),
+	                         n ? plan_render_table(n) : strdup(""), t->name, old_label,
+	                         new_label, ignore_location);
 
-	if (a && b && asprintf(&la, "%s (%s)", t->name, old_label) >= 0 &&
-	    asprintf(&lb, "%s (%s)", t->name, new_label) >= 0)
-		r = fw_textdiff(a, b, la, lb, 0, ignore_location, &d);
-	if (r == 1) {
-		fputs(d, f);
-		r = add_tenant(c, cap, t->tenant);
-	}
-	free(d);
-	free(a);
-	free(b);
-	free(la);
-	free(lb);
-	return r;
+	return r == 1 ? add_tenant(c, cap, t->tenant) : r;
 }
 
 /* The VPN interface of one tenant (either side may have none), as text. */
@@ -97,24 +84,14 @@ static int vpn_diff(struct fw_change *c, size_t *cap, FILE *f, const struct fw_p
                     const struct fw_plan *new_plan, const struct fw_vpn_iface *x,
                     const char *old_label, const char *new_label)
 {
-	char *a = old_plan ? vpn_plan_render(&old_plan->vpn, x->tenant) : strdup("");
-	char *b = new_plan ? vpn_plan_render(&new_plan->vpn, x->tenant) : strdup("");
-	char *la = NULL, *lb = NULL, *d = NULL;
-	int r = -ENOMEM;
+	char name[FW_NAME_MAX + 8];
+	int r;
 
-	if (a && b && asprintf(&la, "vpn %s (%s)", x->tenant, old_label) >= 0 &&
-	    asprintf(&lb, "vpn %s (%s)", x->tenant, new_label) >= 0)
-		r = fw_textdiff(a, b, la, lb, 0, NULL, &d);
-	if (r == 1) {
-		fputs(d, f);
-		r = add_tenant(c, cap, x->tenant);
-	}
-	free(d);
-	free(a);
-	free(b);
-	free(la);
-	free(lb);
-	return r;
+	snprintf(name, sizeof(name), "vpn %s", x->tenant);
+	r = change_text_diff(f, old_plan ? vpn_plan_render(&old_plan->vpn, x->tenant) : strdup(""),
+	                     new_plan ? vpn_plan_render(&new_plan->vpn, x->tenant) : strdup(""),
+	                     name, old_label, new_label, NULL);
+	return r == 1 ? add_tenant(c, cap, x->tenant) : r;
 }
 
 static bool vpn_has_tenant(const struct fw_plan *plan, const char *tenant)

@@ -6,29 +6,17 @@
 #include <string.h>
 
 #include "change_l2.h"
-#include "fwd/textdiff.h"
 
 static int bridge_diff(FILE *f, const struct fw_l2_bridge *o, const struct fw_l2_bridge *n,
                        const char *old_label, const char *new_label,
                        int (*changed)(void *ctx, const char *tenant), void *ctx)
 {
 	const struct fw_l2_bridge *b = n ? n : o;
-	char *x = plan_render_l2_bridge(o), *y = plan_render_l2_bridge(n);
-	char *la = NULL, *lb = NULL, *d = NULL;
-	int r = -ENOMEM;
+	int r = change_text_diff(f, plan_render_l2_bridge(o), plan_render_l2_bridge(n), b->name,
+	                         old_label, new_label, NULL);
 
-	if (x && y && asprintf(&la, "%s (%s)", b->name, old_label) >= 0 &&
-	    asprintf(&lb, "%s (%s)", b->name, new_label) >= 0)
-		r = fw_textdiff(x, y, la, lb, 0, NULL, &d);
-	if (r == 1) {
-		fputs(d, f);
+	if (r == 1)
 		r = changed(ctx, b->tenant);
-	}
-	free(d);
-	free(x);
-	free(y);
-	free(la);
-	free(lb);
 	return r < 0 ? r : 0;
 }
 

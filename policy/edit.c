@@ -260,68 +260,6 @@ static int check_id_free(const char *file, const struct ydoc *doc, const char *i
 	return 0;
 }
 
-/* text[0, a) + insert + text[b, len) */
-static int splice(const struct edit_text *t, size_t a, size_t b, const char *ins, size_t ins_len,
-                  char **ret, size_t *ret_len)
-{
-	size_t len = a + ins_len + (t->len - b);
-	char *s = malloc(len + 1);
-
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, t->s, a);
-	memcpy(s + a, ins, ins_len);
-	memcpy(s + a + ins_len, t->s + b, t->len - b);
-	s[len] = '\0';
-	*ret = s;
-	*ret_len = len;
-	return 0;
-}
-
-/* text[0, at) + ins + text[at, a) + text[b, len): an insertion and a
- * removal after it. */
-static int splice2(const struct edit_text *t, size_t at, const char *ins, size_t a, size_t b,
-                   char **ret, size_t *ret_len)
-{
-	size_t il = strlen(ins), len = at + il + (a - at) + (t->len - b);
-	char *s = malloc(len + 1);
-
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, t->s, at);
-	memcpy(s + at, ins, il);
-	memcpy(s + at + il, t->s + at, a - at);
-	memcpy(s + at + il + (a - at), t->s + b, t->len - b);
-	s[len] = '\0';
-	*ret = s;
-	*ret_len = len;
-	return 0;
-}
-
-/* The edit must leave a file YAML still reads: a deleted rule may hold an
- * anchor the rest of the file uses. */
-static int reads_back(const char *file, const char *s, size_t len, struct err *e)
-{
-	struct fw_diags d = {0};
-	struct ydoc *doc = NULL;
-	char *msg;
-	int r = ydoc_parse(file, s, len, &d, &doc);
-
-	ydoc_free(doc);
-	if (r == 0 && !fw_diags_has_errors(&d)) {
-		fw_diags_free(&d);
-		return 0;
-	}
-	msg = d.n ? fw_diag_format(&d.v[0]) : NULL;
-	if (r == -ENOMEM || (d.n && !msg))
-		r = -ENOMEM;
-	else
-		r = fail(e, -EINVAL, "the edited file would not read back: %s", msg ? msg : "?");
-	free(msg);
-	fw_diags_free(&d);
-	return r;
-}
-
 static bool ends_with_nl(const struct edit_text *t)
 {
 	return t->len && t->s[t->len - 1] == '\n';
@@ -425,9 +363,9 @@ int fw_edit_rule_add(const char *file, const char *text, size_t len,
 	if (f && fclose(f) != 0 && !rc)
 		rc = -ENOMEM;
 	if (!rc)
-		rc = splice(&t, a, b, ins, ins_len, &out, &out_len);
+		rc = edit_text_splice(&t, a, ins, ins_len, a, b, &out, &out_len);
 	if (!rc)
-		rc = reads_back(file, out, out_len, &e);
+		rc = edit_text_reads_back(file, out, out_len, e.buf, e.size);
 	if (!rc) {
 		*ret = out;
 		*ret_len = out_len;
@@ -475,7 +413,8 @@ int fw_edit_rule_del(const char *file, const char *text, size_t len, const char 
 			/* The last rule: "rules: []" keeps the section a list;
 			 * whatever else is on the key's line and before the rule stays. */
 			colon_at = (size_t)(colon - t.s) + 1;
-			rc = splice2(&t, colon_at, " []", t.off[s - 1], t.off[end], &out, &out_len);
+			rc = edit_text_splice(&t, colon_at, " []", 3, t.off[s - 1], t.off[end],
+			                      &out, &out_len);
 		} else {
 			size_t b = t.off[end];
 			/* No doubled blank line, and none left between a heading
@@ -485,11 +424,12 @@ int fw_edit_rule_del(const char *file, const char *text, size_t len, const char 
 			     (at + 1 < r.n && (line_outer_comment(&t, s - 1, SIZE_MAX) ||
 			                       s - 1 == r.key->loc.line))))
 				b = t.off[end + 1];
-			rc = splice(&t, t.off[s - 1], b, "", 0, &out, &out_len);
+			rc = edit_text_splice(&t, t.off[s - 1], "", 0, t.off[s - 1], b, &out,
+			                      &out_len);
 		}
 	}
 	if (!rc)
-		rc = reads_back(file, out, out_len, &e);
+		rc = edit_text_reads_back(file, out, out_len, e.buf, e.size);
 	if (!rc) {
 		*ret = out;
 		*ret_len = out_len;

@@ -34,6 +34,14 @@ int edit_text_index(const char *file, const char *s, size_t len, struct edit_tex
                     size_t size);
 /* Line L without its line break. */
 const char *edit_text_line(const struct edit_text *t, unsigned L, size_t *len);
+/* The new text s[0, at) + ins + s[at, a) + s[b, len) (at <= a <= b): an
+ * insertion and a removal after it; 0 or -ENOMEM. */
+int edit_text_splice(const struct edit_text *t, size_t at, const char *ins, size_t ins_len,
+                     size_t a, size_t b, char **ret, size_t *ret_len);
+/* The edit must leave a file YAML still reads (a deleted entry may hold an
+ * anchor the rest of the file uses): 0, or -EINVAL with the first problem,
+ * or -ENOMEM. */
+int edit_text_reads_back(const char *file, const char *s, size_t len, char *err, size_t size);
 
 /* The last line of each of the n items of the block list that is the value
  * of the top-level key written at key_line:key_col (edit_span.c); 0 for an

@@ -6,6 +6,7 @@
 
 #include "edit_int.h"
 #include "fwd/diag.h"
+#include "ytree.h"
 
 /* YAML also breaks lines at a lone CR, NEL, LS and PS; positions here are
  * counted in "\n" lines, so such files are left alone. */
@@ -64,4 +65,45 @@ const char *edit_text_line(const struct edit_text *t, unsigned L, size_t *len)
 		b--;
 	*len = b - a;
 	return t->s + a;
+}
+
+int edit_text_splice(const struct edit_text *t, size_t at, const char *ins, size_t ins_len,
+                     size_t a, size_t b, char **ret, size_t *ret_len)
+{
+	size_t len = at + ins_len + (a - at) + (t->len - b);
+	char *s = malloc(len + 1);
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, t->s, at);
+	memcpy(s + at, ins, ins_len);
+	memcpy(s + at + ins_len, t->s + at, a - at);
+	memcpy(s + at + ins_len + (a - at), t->s + b, t->len - b);
+	s[len] = '\0';
+	*ret = s;
+	*ret_len = len;
+	return 0;
+}
+
+int edit_text_reads_back(const char *file, const char *s, size_t len, char *err, size_t size)
+{
+	struct fw_diags d = {0};
+	struct ydoc *doc = NULL;
+	char *msg;
+	int r = ydoc_parse(file, s, len, &d, &doc);
+
+	ydoc_free(doc);
+	if (r == 0 && !fw_diags_has_errors(&d)) {
+		fw_diags_free(&d);
+		return 0;
+	}
+	msg = d.n ? fw_diag_format(&d.v[0]) : NULL;
+	if (r == -ENOMEM || (d.n && !msg))
+		r = -ENOMEM;
+	else
+		r = fw_errf(err, size, -EINVAL, "the edited file would not read back: %s",
+		            msg ? msg : "?");
+	free(msg);
+	fw_diags_free(&d);
+	return r;
 }

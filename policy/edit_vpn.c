@@ -120,40 +120,6 @@ static const struct ynode *entry_find(const struct section *sec, const char *nam
 	return NULL;
 }
 
-/* text[0, a) + ins + text[a, b) + text[c, len) */
-static int splice(const struct edit_text *t, size_t a, const char *ins, size_t ins_len, size_t b,
-                  size_t c, char **ret, size_t *ret_len)
-{
-	size_t len = a + ins_len + (b - a) + (t->len - c);
-	char *s = malloc(len + 1);
-
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, t->s, a);
-	memcpy(s + a, ins, ins_len);
-	memcpy(s + a + ins_len, t->s + a, b - a);
-	memcpy(s + a + ins_len + (b - a), t->s + c, t->len - c);
-	s[len] = '\0';
-	*ret = s;
-	*ret_len = len;
-	return 0;
-}
-
-static int reads_back(const char *file, const char *s, size_t len, char *err, size_t size)
-{
-	struct fw_diags d = {0};
-	struct ydoc *doc = NULL;
-	int r = ydoc_parse(file, s, len, &d, &doc);
-
-	ydoc_free(doc);
-	if (r == 0 && !fw_diags_has_errors(&d))
-		r = 0;
-	else if (r != -ENOMEM)
-		r = fw_errf(err, size, -EINVAL, "%s: the edited file would not read back", file);
-	fw_diags_free(&d);
-	return r;
-}
-
 /* Writes the entry's lines: the name at `ind`, its keys at `sub`. */
 typedef void (*put_fn)(FILE *f, const void *spec, unsigned ind, unsigned sub, const char *nl);
 
@@ -309,9 +275,9 @@ static int add(const char *file, const char *text, size_t len, const char *which
 	if (f && fclose(f) != 0 && !r)
 		r = -ENOMEM;
 	if (!r)
-		r = splice(&t, a, ins, ins_len, b, c, &out, &out_len);
+		r = edit_text_splice(&t, a, ins, ins_len, b, c, &out, &out_len);
 	if (!r)
-		r = reads_back(file, out, out_len, err, size);
+		r = edit_text_reads_back(file, out, out_len, err, size);
 	if (!r) {
 		*ret = out;
 		*ret_len = out_len;
@@ -361,13 +327,14 @@ static int del(const char *file, const char *text, size_t len, const char *which
 			    memchr(p + sec.key->loc.col - 1, ':', kl - (sec.key->loc.col - 1));
 			size_t at = colon ? (size_t)(colon - t.s) + 1 : from;
 
-			r = splice(&t, at, " {}", colon ? 3 : 0, from, to, &out, &out_len);
+			r = edit_text_splice(&t, at, " {}", colon ? 3 : 0, from, to, &out,
+			                     &out_len);
 		} else {
-			r = splice(&t, from, "", 0, from, to, &out, &out_len);
+			r = edit_text_splice(&t, from, "", 0, from, to, &out, &out_len);
 		}
 	}
 	if (!r)
-		r = reads_back(file, out, out_len, err, size);
+		r = edit_text_reads_back(file, out, out_len, err, size);
 	if (!r) {
 		*ret = out;
 		*ret_len = out_len;
@@ -405,6 +372,17 @@ static int check_key(const char *s, char *err, size_t size)
 	return 0;
 }
 
+/* What a user and a site both have: a name and a public key. */
+static int check_peer(const char *what, const char *name, const char *key, char *err,
+                      size_t err_size)
+{
+	int r;
+
+	err[0] = '\0';
+	r = check_name(what, name, err, err_size);
+	return r ? r : check_key(key, err, err_size);
+}
+
 int fw_edit_vpn_user_add(const char *file, const char *text, size_t len,
                          const struct fw_vpn_user_spec *spec, char **ret, size_t *ret_len,
                          char *err, size_t err_size)
@@ -412,10 +390,7 @@ int fw_edit_vpn_user_add(const char *file, const char *text, size_t len,
 	struct fw_prefix p;
 	int r;
 
-	err[0] = '\0';
-	r = check_name("VPN user name", spec->name, err, err_size);
-	if (!r)
-		r = check_key(spec->public_key, err, err_size);
+	r = check_peer("VPN user name", spec->name, spec->public_key, err, err_size);
 	if (!r && spec->address && strcmp(spec->address, "auto") &&
 	    (strlen(spec->address) > 64 || fw_prefix_parse(spec->address, false, &p) < 0 ||
 	     p.len != (p.family == 4 ? 32 : 128) || strchr(spec->address, '/')))
@@ -444,10 +419,7 @@ int fw_edit_vpn_site_add(const char *file, const char *text, size_t len,
 	struct fw_prefix p;
 	int r;
 
-	err[0] = '\0';
-	r = check_name("VPN site name", spec->name, err, err_size);
-	if (!r)
-		r = check_key(spec->public_key, err, err_size);
+	r = check_peer("VPN site name", spec->name, spec->public_key, err, err_size);
 	if (!r && (spec->n_networks == 0 || spec->n_networks > FW_EDIT_MAX_LIST))
 		r = fw_errf(err, err_size, -EINVAL, "networks: expected 1 to %d prefixes",
 		            FW_EDIT_MAX_LIST);

@@ -1,9 +1,12 @@
 #!/bin/bash
-# Set up, build and run every test tier that this machine can run:
-#  - unit tests (cmocka) and CLI tests, in a normal and an ASan+UBSan build;
-#  - network-namespace tests (root: nft -c of every template, real traffic);
-#  - static checks: clang-format, cppcheck, duplicate-free layering rules;
-#  - the loader fuzz target for a bounded time.
+# Set up, build and run every test tier, in a normal and an ASan+UBSan build
+# (the command README.md gives; .ci/run calls it):
+#  - unit tests (cmocka) and CLI tests;
+#  - network-namespace tests (root: real traffic, nft -c of every template);
+#  - VM tests (tests/vm: 802.1Q, VLAN filtering, kernel WireGuard, the
+#    appliance image) in qemu with Debian's cloud kernel;
+#  - static checks: clang-format, cppcheck, the layering rules;
+#  - every fuzz target (fuzz/) for a bounded time.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

@@ -71,38 +71,14 @@ for n in "${nss[@]}"; do nse "$n" ip link set lo up; done
 
 # --- the lab: an "internet" bridge (203.0.113.0/24) with the firewall's
 # uplink, the road warriors and the branch router; the servers' zone behind.
-nse net ip link add br0 type bridge
-nse net ip link set br0 up
-link_net() { # NS ADDRESS: eth0 in NS on the bridge
-	ip link add "$P-x" netns "$P-$1" type veth peer name "v-$1" netns "$P-net"
-	nse "$1" ip link set "$P-x" name eth0
-	nse "$1" ip addr add "$2/24" dev eth0
-	nse "$1" ip link set eth0 up
-	nse net ip link set "v-$1" master br0 up
-}
-link_net fw 203.0.113.1
-link_net alice 203.0.113.10
-link_net bob 203.0.113.11
-link_net br 203.0.113.20
-link_net newt 203.0.113.12
-link_net sam 203.0.113.13
-ip link add "$P-y" netns "$P-fw" type veth peer name eth0 netns "$P-srv"
-nse fw ip link set "$P-y" name vlan10
-nse fw ip addr add 10.0.10.1/24 dev vlan10
-nse fw ip link set vlan10 up
-nse srv ip addr add 10.0.10.5/24 dev eth0 # web
-nse srv ip addr add 10.0.10.6/24 dev eth0 # crm
-nse srv ip link set eth0 up
-nse srv ip route add default via 10.0.10.1
-nse fw sysctl -qw net.ipv4.ip_forward=1
+# shellcheck source=tests/support/vpnlab.sh
+. "$src/tests/support/vpnlab.sh"
+vpnlab_up
+for cl in alice:10 bob:11 newt:12 sam:13 br:20; do vpnlab_link "${cl%:*}" "203.0.113.${cl#*:}"; done
 nse br ip addr add 10.30.0.1/32 dev lo # the branch LAN
 
 # --- keys: the clients', and the firewall's planted before fwd starts ---
-key() { (umask 077 && wg genkey >"$tmp/$1.key") && wg pubkey <"$tmp/$1.key" >"$tmp/$1.pub"; }
-key alice
-key bob
-key br
-key aaron
+for k in alice bob br aaron; do vpnlab_key "$k"; done
 mkdir -m 700 "$state" "$state/keys"
 (umask 077 && wg genkey >"$state/keys/$fwif.key")
 FWKEY="$(cat "$state/keys/$fwif.key")"

@@ -42,35 +42,18 @@ on() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
 for n in "${nss[@]}"; do ip netns add "$P-$n" && on "$n" ip link set lo up || bad "netns $n"; done
 command -v nc >/dev/null || bad "nc is not in the image"
 
-on net ip link add br0 type bridge
-on net ip link set br0 up
-link_net() { # NS ADDRESS
-	ip link add "$P-x" netns "$P-$1" type veth peer name "v-$1" netns "$P-net"
-	on "$1" ip link set "$P-x" name eth0
-	on "$1" ip addr add "$2/24" dev eth0
-	on "$1" ip link set eth0 up
-	on net ip link set "v-$1" master br0 up
-}
-link_net fw 203.0.113.1
-link_net alice 203.0.113.10
-link_net bob 203.0.113.11
-ip link add "$P-y" netns "$P-fw" type veth peer name eth0 netns "$P-srv"
-on fw ip link set "$P-y" name vlan10
-on fw ip addr add 10.0.10.1/24 dev vlan10
-on fw ip link set vlan10 up
-on srv ip addr add 10.0.10.5/24 dev eth0
-on srv ip addr add 10.0.10.6/24 dev eth0
-on srv ip link set eth0 up
-on srv ip route add default via 10.0.10.1
-on fw sysctl -qw net.ipv4.ip_forward=1
+# shellcheck source=tests/support/vpnlab.sh
+. "$src/tests/support/vpnlab.sh"
+vpnlab_up
+vpnlab_link alice 203.0.113.10
+vpnlab_link bob 203.0.113.11
 for a in 10.0.10.5:22 10.0.10.6:443 10.0.10.5:443; do
 	on srv nc -lk "${a%:*}" "${a#*:}" </dev/null >/dev/null 2>&1 &
 done
 
 state="$tmp/state" sock="$tmp/fwd.sock"
-key() { (umask 077 && wg genkey >"$tmp/$1.key") && wg pubkey <"$tmp/$1.key" >"$tmp/$1.pub"; }
-key alice
-key bob
+vpnlab_key alice
+vpnlab_key bob
 mkdir -m 700 "$state" "$state/keys"
 (umask 077 && wg genkey >"$state/keys/wgk0.key")
 FWKEY="$(cat "$state/keys/wgk0.key")" FWPUB="$(wg pubkey <"$state/keys/wgk0.key")"
@@ -163,7 +146,7 @@ grep -qxF "  user newt 10.99.0.2 (auto) groups it key $newt_pub" <<<"$list" && o
 [ "$(conf_val AllowedIPs | xargs)" = 10.0.10.5/32 ] && ok || bad "newt's AllowedIPs: $(cat "$tmp/newt.conf")"
 ip netns add "$P-newt" && on newt ip link set lo up
 nss+=(newt)
-link_net newt 203.0.113.12
+vpnlab_link newt 203.0.113.12
 (umask 077 && awk -F= '{ k = $1; gsub(/[ \t]/, "", k) }
 	tolower(k) !~ /^(address|dns|mtu|table|preup|postup|predown|postdown|saveconfig)$/' \
 	"$tmp/newt.conf" >"$tmp/newt.wg")
